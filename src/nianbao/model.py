@@ -86,13 +86,28 @@ class ParseNote:
 
 
 @dataclass
+class Paragraph:
+    """A paragraph of running text joined from printed lines, with where each line starts."""
+
+    text: str
+    segments: list[tuple[int, Location]] = field(default_factory=list)  # (offset in text, line's location)
+
+    def location_at(self, offset: int) -> Location | None:
+        found = self.segments[0][1] if self.segments else None
+        for start, loc in self.segments:
+            if start > offset:
+                break
+            found = loc
+        return found
+
+
+@dataclass
 class Section:
     number: int                        # 1..6
     title: str                         # heading as printed
     text: str                          # body text, paragraphs joined by "\n"
-    location: Location | None = None
-    # (line or page, text) of each paragraph, for locating prose figures
-    paragraphs: list[tuple[Location, str]] = field(default_factory=list)
+    location: Location | None = None   # the heading's
+    paragraphs: list[Paragraph] = field(default_factory=list)
 
 
 @dataclass

@@ -1,0 +1,36 @@
+"""Reading single cells: numbers as printed, and which cells are labels.
+
+Full-width digits and thousands separators are numbers; anything else that
+is not empty stays text, so a rule can flag it (value.invalid).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_GROUP_MARK = re.compile(r"^[（(][一二三四五六七八九十][）)]")
+
+
+def parse_number(text: str) -> int | float | str | None:
+    """'' -> None (blank); '1,234' / '１２３４' -> 1234; '7730.28' -> 7730.28; anything else -> the text."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    folded = folded.replace(" ", "")
+    if folded == "":
+        return None
+    if _NUMBER.match(folded):
+        plain = folded.replace(",", "")
+        return float(plain) if "." in plain else int(plain)
+    return text.strip()
+
+
+def is_label(text: str) -> bool:
+    """A label cell names a row or column: Chinese text, not a stray value like '无' or '—'."""
+    if len(_CJK.findall(text)) >= 2:
+        return True
+    return bool(_GROUP_MARK.match(text.strip()))
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))

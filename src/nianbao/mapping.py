@@ -1,0 +1,475 @@
+"""Map a format-neutral Document onto a template's named facts.
+
+This is where printed reality meets the template: headings found by their
+titles, table rows found by their labels (typos, wrapped labels, stray
+spaces), value cells aligned to columns. Whatever cannot be taken at face
+value becomes a ParseNote; nothing is guessed silently.
+
+Alignment of value cells: a row with the expected number of cells maps
+directly. A row with too many or too few cells is aligned every possible
+way; alignments that break the template's own arithmetic inside the row
+(总计 = the sum of its parts) are discarded, and a cell gets a value only if
+every remaining alignment agrees on it. The rest are left out (rules report
+them as "cannot check") and the note says why.
+"""
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .cells import has_cjk, is_label, parse_number
+from .document import Block, Cell, Document
+from .model import Fact, Paragraph, Report, Section
+from .template import Template, normalize_label
+from . import metadata
+
+_CN_NUM = "一二三四五六七八九十"
+_HEADING = re.compile(r"^([一二三四五六])[、.．]\s*(.+)$")
+_TOP = re.compile(r"^([一二三四])、")
+_GROUP = re.compile(r"（([一二三四五六七])）")
+_ITEM = re.compile(r"(?<![\d.])(\d{1,2})[.、](?!\d)")
+_T3_HEADER_WORDS = ("勾稽关系", "申请人情况", "自然人", "法人或其他组织", "商业企业", "科研机构", "社会公益组织", "法律服务机构")
+_T4_HEADER_WORDS = ("行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "未经复议", "复议后起诉", "维持", "纠正", "审结")
+_T2_BLOCK = re.compile(r"^第二十条第（[一二三四五六七八九十]+）项")
+_TERMINAL = "。！？；：!?;:"
+
+
+@dataclass
+class _RowEntry:
+    """A table-3 row as read, before its label is finalised."""
+
+    block: Block
+    label_cells: list[Cell]
+    value_cells: list[Cell]
+    group: str | None
+    label: str                       # normalized label as printed (may grow with continuation rows)
+
+
+def map_document(doc: Document, template: Template) -> Report:
+    return _Mapper(doc, template).run()
+
+
+class _Mapper:
+    def __init__(self, doc: Document, template: Template):
+        self.doc = doc
+        self.t = template
+        self.report = Report(source=doc.source, format=doc.format)
+        self.report.notes.extend(doc.notes)
+        self.header_evidence: set[str] = set()
+        self.t3_entries: list[_RowEntry] = []
+        self.t4_seen_header = False
+        self.t4_done = False
+        self.current_section = 0
+
+    # ------------------------------------------------------------------
+    def run(self) -> Report:
+        section_lines: dict[int, list[Block]] = {0: []}
+        headings: dict[int, Block] = {}
+        t3_group: str | None = None
+        for block in self.doc.blocks:
+            if block.kind == "line":
+                number = self._heading_number(block.text)
+                if number is not None and number not in headings:
+                    headings[number] = block
+                    self.current_section = number
+                    self.report.section_order.append(number)
+                    section_lines[number] = []
+                    continue
+                if number is not None:
+                    self.report.note("structure.order", f"第{_CN_NUM[number - 1]}部分标题重复出现：“{block.text}”",
+                                     block.location, [f"section{number}"])
+                section_lines.setdefault(self.current_section, []).append(block)
+            else:
+                t3_group = self._route_row(block, t3_group)
+        self._finish_table3()
+        self._build_sections(section_lines, headings)
+        metadata.extract(self.report, section_lines.get(0, []), self.doc, self.t)
+        return self.report
+
+    # ---- sections -----------------------------------------------------
+    def _heading_number(self, text: str) -> int | None:
+        norm = normalize_label(text)
+        m = _HEADING.match(norm)
+        if not m:
+            return None
+        number = _CN_NUM.index(m.group(1)) + 1
+        title = m.group(2)
+        for sec in self.t.sections:
+            if sec["number"] != number:
+                continue
+            for expected in [sec["title"], *sec.get("variants", [])]:
+                exp = normalize_label(expected)
+                if len(title) > len(exp) + 12:
+                    continue
+                if exp in title or difflib.SequenceMatcher(None, title, exp).ratio() >= 0.6:
+                    return number
+        return None
+
+    def _build_sections(self, section_lines: dict[int, list[Block]], headings: dict[int, Block]) -> None:
+        for number, heading in headings.items():
+            lines = section_lines.get(number, [])
+            if number == 6:
+                lines = metadata.split_signature(self.report, lines)
+            paragraphs = _paragraphs(lines)
+            self.report.sections[number] = Section(
+                number=number,
+                title=heading.text,
+                text="\n".join(p.text for p in paragraphs),
+                location=heading.location,
+                paragraphs=paragraphs,
+            )
+        # Order as printed vs template order.
+        order = self.report.section_order
+        if order != sorted(order):
+            names = "、".join(f"{_CN_NUM[n - 1]}" for n in order)
+            self.report.note("structure.order", f"各部分顺序与模板不一致：实际顺序为 {names}",
+                             None, [f"section{n}" for n in order])
+
+    # ---- rows -----------------------------------------------------------
+    def _route_row(self, block: Block, t3_group: str | None) -> str | None:
+        cells = block.cells
+        last_label = -1
+        for i, cell in enumerate(cells):
+            if is_label(cell.text):
+                last_label = i
+        label_cells = [c for c in cells[: last_label + 1] if c.text.strip()]
+        value_cells = cells[last_label + 1:]
+        label = normalize_label("".join(c.text for c in label_cells))
+        has_values = any(c.text.strip() for c in value_cells)
+
+        if not label and not has_values:
+            return t3_group
+        # Table 4 data row: numbers only, after a table-4 header.
+        if not label:
+            if self.t4_seen_header and not self.t4_done:
+                self._table4_row(block, value_cells)
+            else:
+                self.report.note("template.label_variant", "表格中有一行只有数值、没有行名，无法确定所属表格和行",
+                                 block.location, [], cells=[c.text for c in cells])
+            return t3_group
+        # Table 2.
+        if _T2_BLOCK.match(label) or label.startswith("信息内容"):
+            self._table2_header(block, label_cells, label)
+            return t3_group
+        t2row = self._match_table2(label)
+        if t2row is not None and has_values:
+            self._assign(block, t2row_names(t2row), value_cells, constraints=[], table="table2",
+                         row_title=t2row.label, money=t2row.money)
+            return t3_group
+        # Table 3/4 headers.
+        if self.t4_seen_header and not self.t4_done and not any(
+                isinstance(parse_number(c.text), (int, float)) for c in value_cells):
+            return t3_group      # further header rows of table 4 (labels wrapped over several rows)
+        if any(w in label for w in _T3_HEADER_WORDS) and not has_values:
+            self._mark_table("table3")
+            return t3_group
+        if any(w in label for w in _T4_HEADER_WORDS) and not has_values and not _GROUP.search(label):
+            self.t4_seen_header = True
+            self._mark_table("table4")
+            return t3_group
+        # Table 3 rows.
+        groups = _GROUP.findall(label)
+        group = groups[-1] if groups else t3_group
+        if not has_values and self.t3_entries and not groups and not _TOP.match(label) and not _ITEM.search(label):
+            # A label wrapped onto a row of its own: it continues the previous row's label.
+            prev = self.t3_entries[-1]
+            prev.label += label
+            prev.label_cells.extend(label_cells)
+            return group
+        if not has_values:
+            if groups or _TOP.match(label):
+                return group
+        self.t3_entries.append(_RowEntry(block, label_cells, value_cells, group, label))
+        self._mark_table("table3")
+        return group
+
+    def _mark_table(self, name: str) -> None:
+        if name not in self.report.tables_found:
+            self.report.tables_found.append(name)
+
+    # ---- table 2 --------------------------------------------------------
+    def _match_table2(self, label: str):
+        for row in self.t.table2_rows:
+            if label in row.labels:
+                return row
+        best, score = None, 0.0
+        for row in self.t.table2_rows:
+            for candidate in row.labels:
+                ratio = difflib.SequenceMatcher(None, label, candidate).ratio()
+                if ratio > score:
+                    best, score = row, ratio
+        if best is not None and score >= 0.8 and len(label) <= 12:
+            return best
+        return None
+
+    def _table2_header(self, block: Block, label_cells: list[Cell], label: str) -> None:
+        self._mark_table("table2")
+        if not label.startswith("信息内容"):
+            return
+        for cell in label_cells[1:]:
+            norm = normalize_label(cell.text)
+            self.header_evidence.add(norm)
+            if norm in self.t.table2_column_labels:
+                continue
+            canonical = self.t.table2_column_variants.get(norm)
+            if canonical is None:
+                canonical = _closest(norm, list(self.t.table2_column_labels), 0.6)
+                canonical = self.t.table2_column_labels.get(canonical, canonical) if canonical else None
+            if canonical is not None:
+                self.report.note("template.label_variant",
+                                 f"表二列名“{cell.text}”与模板规定的“{canonical}”不一致",
+                                 cell.location, [], printed=cell.text, expected=canonical)
+            else:
+                self.report.note("template.label_variant", f"表二中有模板之外的列名“{cell.text}”",
+                                 cell.location, [], printed=cell.text)
+
+    # ---- table 3 --------------------------------------------------------
+    def _finish_table3(self) -> None:
+        rows = self.t.table3_rows
+        seen: dict[str, _RowEntry] = {}
+        for entry in self.t3_entries:
+            row, how = self._match_table3(entry)
+            if row is None:
+                self.report.note("template.label_variant",
+                                 f"表三中有无法识别的行“{''.join(c.text for c in entry.label_cells)}”，其数值未计入",
+                                 entry.block.location, [], printed=entry.label)
+                continue
+            if row.name in seen:
+                self.report.note("structure.extra_cells",
+                                 f"表三“{row.label}”行重复出现，仅采用第一次出现的数值",
+                                 entry.block.location, vector_cells(row.name, self.t))
+                continue
+            seen[row.name] = entry
+            printed = "".join(c.text for c in entry.label_cells)
+            if row.template and row.template != self.t.version:
+                self.report.note("template.outdated",
+                                 f"表三“（{row.group}）{row.label}”为{row.template}旧版格式的单行，"
+                                 f"{self.t.version}版模板要求分列各项",
+                                 entry.block.location, vector_cells(row.name, self.t), row=row.name)
+            elif how == "variant":
+                self.report.note("template.label_variant",
+                                 f"表三行名“{printed}”与模板规定的“{row.label}”不一致",
+                                 entry.block.location, vector_cells(row.name, self.t),
+                                 printed=printed, expected=row.label)
+            cols = self.t.table3_columns
+            names = [f"{row.name}.{c}" for c in cols]
+            self._assign(entry.block, names, entry.value_cells, constraints=[_sum_constraint(len(cols) - 1)],
+                         table="table3", row_title=row.label)
+        missing = [r for r in rows if r.name not in seen]
+        if self.t3_entries and missing:
+            # Missing template rows (a legacy row stands in for its group: reported as outdated instead).
+            legacy_groups = {self._legacy_group(n) for n in seen}
+            for row in missing:
+                if row.group in legacy_groups:
+                    continue
+                self.report.note("structure.missing_row", f"表三缺少“{row.label}”行",
+                                 None, vector_cells(row.name, self.t), row=row.name)
+
+    def _legacy_group(self, name: str) -> str | None:
+        for row in self.t.table3_legacy_rows:
+            if row.name == name:
+                return row.group
+        return None
+
+    def _match_table3(self, entry: _RowEntry):
+        label = entry.label
+        rows = self.t.table3_rows
+        groups = _GROUP.findall(label)
+        group = groups[-1] if groups else entry.group
+        item_match = None
+        for m in _ITEM.finditer(label):
+            item_match = m
+        if item_match is not None:
+            item = int(item_match.group(1))
+            text = label[item_match.end():]
+            candidates = [r for r in rows if r.group == group and r.item == item]
+            by_number = candidates[0] if candidates else None
+            best, score = _best_row(text, [r for r in rows if r.item is not None])
+            if by_number is not None:
+                num_score = max(_ratio(text, lab) for lab in by_number.labels)
+                if text in by_number.labels:
+                    return by_number, "exact"
+                if best is not None and best is not by_number and score >= 0.85 and score > num_score + 0.15:
+                    return best, "variant"
+                if num_score >= 0.5 or text == "":
+                    return by_number, "variant"
+            if best is not None and score >= 0.75:
+                return best, "exact" if text in best.labels else "variant"
+            return None, ""
+        # Top-level rows: 一、 二、 四、
+        top = _TOP.match(label)
+        if top and top.group(1) in ("一", "二", "四") and not groups:
+            text = label[top.end():]
+            for r in rows:
+                if r.top == top.group(1):
+                    return r, "exact" if text in r.labels else ("variant" if _ratio(text, r.labels[0]) >= 0.5 else "")
+        if groups:
+            tail = label[label.rfind("（" + group + "）") + 3:] if group else label
+            for r in rows:
+                if r.group == group and r.item is None:
+                    return r, "exact" if tail in r.labels or _starts(tail, r) else "variant"
+            for r in self.t.table3_legacy_rows:
+                if r.group == group:
+                    return r, "legacy"
+        best, score = _best_row(label, rows)
+        if best is not None and score >= 0.8:
+            return best, "exact" if label in best.labels else "variant"
+        return None, ""
+
+    # ---- table 4 --------------------------------------------------------
+    def _table4_row(self, block: Block, value_cells: list[Cell]) -> None:
+        names = [f"{g['name']}.{c}" for g in self.t.table4_groups for c in self.t.table4_columns]
+        width = len(self.t.table4_columns)
+        constraints = [_sum_constraint(width - 1, offset=i * width) for i in range(len(self.t.table4_groups))]
+        self._assign(block, names, value_cells, constraints, table="table4", row_title="行政复议、行政诉讼情况")
+        self.t4_done = True
+
+    # ---- alignment ------------------------------------------------------
+    def _assign(self, block: Block, names: list[str], value_cells: list[Cell],
+                constraints: list[Callable[[Sequence], bool]], table: str, row_title: str,
+                money: bool = False) -> None:
+        self._mark_table(table)
+        cells, ambiguous, kind = _align(value_cells, len(names), constraints)
+        for name, cell in zip(names, cells):
+            if cell is None:
+                continue
+            value = parse_number(cell.text)
+            self.report.values[name] = Fact(name, value, cell.text, cell.location)
+        found = [c.text for c in value_cells if c.text.strip()]
+        table_cn = {"table2": "表二", "table3": "表三", "table4": "表四"}[table]
+        if kind == "surplus":
+            unresolved = [n for n, c in zip(names, cells) if c is None]
+            tail = f"无法确定对应关系的{len(unresolved)}个单元格未取值" if unresolved else "多出的数值已按本行合计关系排除"
+            self.report.note("structure.extra_cells",
+                             f"{table_cn}“{row_title}”行有{len(found)}个数值，比模板多{len(found) - len(names)}个"
+                             f"（{' '.join(found)}）；{tail}",
+                             block.location, names, values=found, unresolved=unresolved)
+        elif kind == "short":
+            unresolved = [n for n, c in zip(names, cells) if c is None]
+            self.report.note("value.blank",
+                             f"{table_cn}“{row_title}”行只有{len(found)}个数值，模板应有{len(names)}个；"
+                             f"无法确定缺少哪一列的{len(unresolved)}个单元格未取值",
+                             block.location, names, values=found, unresolved=unresolved)
+
+
+def t2row_names(row) -> list[str]:
+    return [f"{row.name}.{c}" for c in row.columns]
+
+
+def vector_cells(name: str, template: Template) -> list[str]:
+    return [f"{name}.{c}" for c in template.table3_columns]
+
+
+def _sum_constraint(parts: int, offset: int = 0) -> Callable[[Sequence], bool]:
+    """Cells offset..offset+parts-1 add up to the cell after them (where all are numbers)."""
+    def check(values: Sequence) -> bool:
+        window = values[offset: offset + parts + 1]
+        if any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in window):
+            return True
+        return abs(sum(window[:-1]) - window[-1]) < 1e-9
+    return check
+
+
+def _align(value_cells: list[Cell], n: int, constraints) -> tuple[list[Cell | None], bool, str]:
+    """Return (cells per column or None where undecidable, ambiguous?, kind)."""
+    cells = list(value_cells)
+    lead = 0
+    while lead < len(cells) and not cells[lead].text.strip():
+        lead += 1
+    trail = 0
+    while trail < len(cells) - lead and not cells[len(cells) - 1 - trail].text.strip():
+        trail += 1
+    core = cells[lead: len(cells) - trail]
+    k = len(core)
+    if k == n:
+        return core, False, "exact"
+    if k == 0:
+        blank = cells[lead - 1] if lead else None
+        if blank is not None and lead >= n:
+            return [Cell("", blank.location)] * n, False, "exact"
+        return [None] * n, True, "short"
+
+    def consistent(candidate: list[Cell | None]) -> bool:
+        values = [parse_number(c.text) if c is not None else None for c in candidate]
+        return all(check(values) for check in constraints)
+
+    if k < n:
+        need = n - k
+        # Empty cells at the row's edges are real (blank) cells: try those first.
+        edge: list[list[Cell]] = []
+        for front in range(0, min(need, lead) + 1):
+            back = need - front
+            if back <= trail:
+                edge.append(cells[lead - front: lead] + core + cells[len(cells) - trail: len(cells) - trail + back])
+        good = [c for c in edge if consistent(c)]
+        if len(good) == 1:
+            return good[0], False, "exact"
+        if good:
+            return _agree(good, n), True, "short"
+        placeholder = core[0].location
+        candidates = []
+        for blanks in itertools.combinations(range(n), need):
+            it = iter(core)
+            candidates.append([Cell("", placeholder) if i in blanks else next(it) for i in range(n)])
+        good = [c for c in candidates if consistent(c)] or candidates
+        merged = _agree(good, n)
+        # A column that is blank in every alignment is not a value we can vouch for.
+        merged = [c if c is not None and c.text.strip() else None for c in merged]
+        return merged, True, "short"
+    surplus = k - n
+    candidates = []
+    for dropped in itertools.combinations(range(k), surplus):
+        candidates.append([c for i, c in enumerate(core) if i not in dropped])
+    good = [c for c in candidates if consistent(c)] or candidates
+    return _agree(good, n), True, "surplus"
+
+
+def _agree(candidates: list[list[Cell]], n: int) -> list[Cell | None]:
+    out: list[Cell | None] = []
+    for i in range(n):
+        texts = {normalize_label(c[i].text) for c in candidates}
+        out.append(candidates[0][i] if len(texts) == 1 else None)
+    return out
+
+
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def _starts(text: str, row) -> bool:
+    return any(text.startswith(lab[:4]) for lab in row.labels)
+
+
+def _best_row(text: str, rows):
+    best, score = None, 0.0
+    for row in rows:
+        for lab in row.labels:
+            ratio = _ratio(text, lab)
+            if ratio > score:
+                best, score = row, ratio
+    return best, score
+
+
+def _closest(text: str, options: list[str], cutoff: float) -> str | None:
+    hits = difflib.get_close_matches(text, options, n=1, cutoff=cutoff)
+    return hits[0] if hits else None
+
+
+def _paragraphs(lines: list[Block]) -> list[Paragraph]:
+    """Join printed lines into paragraphs: a line not ending a sentence continues on the next."""
+    paragraphs: list[Paragraph] = []
+    current: Paragraph | None = None
+    for block in lines:
+        text = block.text.strip()
+        if not text:
+            continue
+        if current is not None and current.text and current.text[-1] not in _TERMINAL:
+            current.segments.append((len(current.text), block.location))
+            current.text += text
+            continue
+        current = Paragraph(text, [(0, block.location)])
+        paragraphs.append(current)
+    return paragraphs

@@ -1,0 +1,102 @@
+"""What a careful reader sees in the reports of the corpus, cell by cell.
+
+Table 3 is given as rows that are not all zeros; every other template row
+is seven zeros. ABSENT marks a cell the report does not let anyone read
+(e.g. an extra value that makes its column ambiguous); BLANK an empty cell.
+"""
+from __future__ import annotations
+
+ABSENT = object()
+BLANK = None
+
+T3_ROWS = [
+    "section3.new", "section3.carried", "section3.results.granted", "section3.results.partial",
+    *[f"section3.results.withheld.{k}" for k in ("state_secret", "law_forbidden", "three_safeties", "third_party",
+                                                 "internal_affairs", "process_info", "enforcement_file", "inquiry")],
+    *[f"section3.results.unavailable.{k}" for k in ("not_held", "needs_creation", "unclear")],
+    *[f"section3.results.not_processed.{k}" for k in ("petition", "duplicate", "publication", "excessive",
+                                                      "confirmation")],
+    *[f"section3.results.other.{k}" for k in ("overdue_correction", "overdue_fee", "other")],
+    "section3.results.total", "section3.carryover",
+]
+T3_COLS = ["natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org", "total"]
+T4_NAMES = [f"section4.{g}.{c}" for g in ("review", "litigation_direct", "litigation_after_review")
+            for c in ("upheld", "corrected", "other", "pending", "total")]
+T2_NAMES = ["section2.rules.issued", "section2.rules.repealed", "section2.rules.in_force",
+            "section2.normative_docs.issued", "section2.normative_docs.repealed", "section2.normative_docs.in_force",
+            "section2.licensing.decisions", "section2.penalty.decisions", "section2.coercion.decisions",
+            "section2.fees.amount"]
+
+
+def expand(table2, table3_nonzero, table4, legacy=None):
+    """Full expected {cell name: value} map; ABSENT cells are left out."""
+    out = {}
+    if table2 is not None:
+        out.update(zip(T2_NAMES, table2))
+    for row in T3_ROWS:
+        values = table3_nonzero.get(row, [0] * 7)
+        out.update({f"{row}.{c}": v for c, v in zip(T3_COLS, values)})
+    for row, values in (legacy or {}).items():
+        out.update({f"{row}.{c}": v for c, v in zip(T3_COLS, values)})
+    out.update(zip(T4_NAMES, table4))
+    return {k: v for k, v in out.items() if v is not ABSENT}
+
+
+SEEDS = {
+    "000": dict(
+        meta={"agency": "交城县", "year": 2024, "date": "2024-01-17", "level": "government"},
+        values=expand(
+            None,
+            {"section3.new": [8, 2, 0, 0, 0, 0, 10], "section3.results.granted": [7, 2, 0, 0, 0, 0, 9],
+             "section3.results.unavailable.not_held": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.total": [8, 2, 0, 0, 0, 0, 10]},
+            [4, 0, 0, 0, 4] + [0] * 10,
+        ),
+    ),
+    "001": dict(
+        meta={"agency": "新县人民政府办公室", "year": 2024, "date": None, "level": "department"},
+        values=expand(
+            [0, 0, 0, 8, 12, 36, 0, 0, 0, 0],
+            {"section3.new": [21, 0, 0, 0, 0, 0, 21], "section3.results.granted": [7, 0, 0, 0, 0, 0, 7],
+             "section3.results.unavailable.not_held": [8, 0, 0, 0, 0, 0, 8],
+             "section3.results.other.overdue_correction": [6, 0, 0, 0, 0, 0, 6],
+             "section3.results.total": [21, 0, 0, 0, 0, 0, 21]},
+            [2, 0, 0, 0, 2] + [0] * 10,
+        ),
+    ),
+    "002": dict(
+        meta={"agency": "运城市盐湖区人民政府办公室", "year": 2024, "date": "2025-01-21", "level": "department"},
+        values=expand(
+            [0, 0, 0, 2, 0, 19, 0, 0, 0, 0],
+            {"section3.new": [23, 0, 0, 0, 0, 3, 26], "section3.results.partial": [4, 0, 0, 0, 0, 1, 5],
+             "section3.results.withheld.process_info": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.unavailable.not_held": [14, 0, 0, 0, 0, 2, 16],
+             "section3.results.not_processed.excessive": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.other.other": [3, 0, 0, 0, 0, 0, 3],
+             "section3.results.total": [23, 0, 0, 0, 0, 3, 26]},
+            [2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1],
+        ),
+    ),
+    "003": dict(
+        meta={"agency": "隆德县", "year": 2024, "date": None, "level": "government"},
+        values=expand(
+            [0, 0, 0, 1, 2, 14, 4513, 28649, 226, 611.1281],
+            {"section3.new": [14, 1, 0, 0, 0, 0, 15], "section3.results.granted": [10, 1, 0, 0, 0, 0, 11],
+             "section3.results.withheld.enforcement_file": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.unavailable.not_held": [3, 0, 0, 0, 0, 0, 3],
+             "section3.results.total": [14, 1, 0, 0, 0, 0, 15]},
+            [5, 1, 0, 0, 6, 0, 0, 1, 0, 1, 3, 0, 0, 1, 4],
+        ),
+    ),
+    "004": dict(
+        meta={"agency": "交口县", "year": 2025, "date": "2026-01-16", "level": "government"},
+        values=expand(
+            [0, 0, 0, 15, 0, 31, 3822, 932, 30, 8510.56],
+            {"section3.new": [5, 0, 0, 0, 0, 0, 5], "section3.results.granted": [5, 0, 0, 0, 0, 0, 5],
+             "section3.results.total": [5, 0, 0, 0, 0, 0, 5],
+             "section3.carryover": [0, BLANK, 0, 0, 0, 0, 0]},
+            # 16 numbers printed for 15 cells: which of 复议后起诉 纠正/其他 holds the 1 cannot be told.
+            [0, 2, 3, 0, 5, 0, 0, 0, 0, 0, 0, ABSENT, ABSENT, 0, 1],
+        ),
+    ),
+}
