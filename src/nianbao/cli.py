@@ -32,6 +32,28 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .engine import check_report
+    from .findings import CheckResult
+    from .outputs.check_text import result_to_text
+    from .packs import load_pack
+    from .reading import read_report
+
+    pack = load_pack(args.pack) if args.pack else None
+    previous = read_report(args.previous) if args.previous else None
+    results: list[CheckResult] = []
+    for path in args.files:
+        report = read_report(path, template=pack.template.version if pack else None)
+        active = pack or load_pack(str(report.meta_value("template")))
+        results.append(check_report(report, active, previous))
+    if args.format == "json":
+        json.dump({"reports": [r.to_json() for r in results]}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write("\n".join(result_to_text(r) for r in results))
+    return EXIT_FINDINGS if any(r.has_errors for r in results) else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nianbao", description="政府信息公开工作年度报告合规检查工具")
     sub = parser.add_subparsers(dest="command", metavar="命令")
@@ -41,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "text"], default="text", help="输出格式（默认 text）")
     p.add_argument("--template", default=None, help="指定模板版本（默认按年度和表头自动判断）")
     p.set_defaults(func=_cmd_parse)
+
+    p = sub.add_parser("check", help="按规则包检查报告，列出发现的问题")
+    p.add_argument("files", nargs="+", metavar="FILE", help="一个或多个报告文件")
+    p.add_argument("--pack", default=None, help="规则包名称（rules/ 下）或路径（默认按报告模板版本选择）")
+    p.add_argument("--previous", default=None, metavar="LAST_YEAR", help="同一机关上一年度的报告，用于跨年度检查")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
+    p.set_defaults(func=_cmd_check)
     return parser
 
 

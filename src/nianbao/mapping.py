@@ -109,6 +109,7 @@ class _Mapper:
         return None
 
     def _build_sections(self, section_lines: dict[int, list[Block]], headings: dict[int, Block]) -> None:
+        self.report.preamble = _paragraphs(section_lines.get(0, []))
         for number, heading in headings.items():
             lines = section_lines.get(number, [])
             if number == 6:

@@ -117,6 +117,7 @@ class Report:
     meta: dict[str, Fact] = field(default_factory=dict)
     sections: dict[int, Section] = field(default_factory=dict)
     section_order: list[int] = field(default_factory=list)   # as found in the report
+    preamble: list[Paragraph] = field(default_factory=list)  # title and introduction, before section 1
     tables_found: list[str] = field(default_factory=list)    # "table2", "table3", "table4"
     values: dict[str, Fact] = field(default_factory=dict)    # full cell name -> fact
     notes: list[ParseNote] = field(default_factory=list)

@@ -176,3 +176,58 @@ def load_template(version: str) -> Template:
 
 def available_templates() -> list[str]:
     return sorted(p.parent.name for p in rules_dir().glob("*/template.yaml"))
+
+
+# ---- Chinese descriptions of names, for messages supervisors read --------
+_META_CN = {"meta.agency": "报告机关", "meta.year": "报告年度", "meta.date": "落款日期",
+            "meta.level": "机关层级", "meta.template": "模板版本", "meta.signer": "落款单位"}
+_CN_NUMS = "一二三四五六七八九十"
+
+
+def _t3_display(row: Table3Row, template: "Template") -> str:
+    if row.top:
+        return f"{row.top}、{row.label}"
+    if row.item is None:
+        label = row.label.split("（")[0] if row.group == "二" else row.label
+        return f"（{row.group}）{label}"
+    group_title = {"三": "不予公开", "四": "无法提供", "五": "不予处理", "六": "其他处理"}.get(row.group or "", "")
+    return f"（{row.group}）{group_title}·{row.item}.{row.label}"
+
+
+def describe(template: "Template", name: str) -> str:
+    """'section3.new.total' -> '表三“一、本年新收政府信息公开申请数量”行“总计”列'."""
+    if name.startswith("prev."):
+        return "上年报告" + describe(template, name[5:])
+    if name in _META_CN:
+        return _META_CN[name]
+    if re.fullmatch(r"section[1-6]", name):
+        number = int(name[-1])
+        return f"第{_CN_NUMS[number - 1]}部分“{template.section_title(number)}”"
+    cols3 = dict(zip(template.table3_columns, template.table3_column_labels))
+    for row in template.table3_rows + template.table3_legacy_rows:
+        if name == row.name:
+            return f"表三“{_t3_display(row, template)}”行"
+        if name.startswith(row.name + ".") and name[len(row.name) + 1:] in cols3:
+            return f"表三“{_t3_display(row, template)}”行“{cols3[name[len(row.name) + 1:]]}”列"
+    headers: dict[str, str] = {}
+    for block in template.raw.get("table2", {}).get("blocks", []):
+        headers.update(block.get("columns") or {})
+    for row in template.table2_rows:
+        if name.startswith(row.name + "."):
+            col = name[len(row.name) + 1:]
+            return f"表二“{row.label}”的“{headers.get(col, col)}”"
+    cols4 = dict(zip(template.table4_columns, template.raw.get("table4", {}).get("column_labels", [])))
+    for group in template.table4_groups:
+        if name.startswith(group["name"] + "."):
+            col = name[len(group["name"]) + 1:]
+            prefix = "行政诉讼·" if group["name"] != "section4.review" else ""
+            return f"表四“{prefix}{group['label']}”的“{cols4.get(col, col)}”"
+    return name
+
+
+def column_label(template: "Template", column: str | None) -> str:
+    labels = dict(zip(template.table3_columns, template.table3_column_labels))
+    labels.update(zip(template.table4_columns, template.raw.get("table4", {}).get("column_labels", [])))
+    if column == "other_org":
+        return "其他（法人或其他组织）"
+    return labels.get(column or "", column or "")

@@ -1,0 +1,329 @@
+"""Evaluate a compiled pack on a report: facts in, findings out.
+
+The facts a rule sees: the report's own (meta.*, section texts, table
+cells), the pack's narrative facts pulled from the prose, the pack's
+parameters (params.*), and, when last year's report is given, every fact
+of that report under prev.*.
+"""
+from __future__ import annotations
+
+from collections import ChainMap
+from typing import Any, Iterable, Mapping
+
+import regex
+from jinja2 import TemplateError
+
+from .findings import CheckResult, Evidence, Finding, Unchecked, plain
+from .lang import evaluate
+from .model import Fact, ParseNote, Report
+from .packs import REGEX_TIMEOUT, Pack, Rule
+from .template import column_label, describe
+
+_MISSING_CN = {"absent": "报告中没有", "blank": "为空白", "invalid": "不是有效数值", "div_zero": "除数为零",
+               "regex_timeout": "文本匹配超时"}
+
+
+def narrative_facts(report: Report, pack: Pack) -> dict[str, Fact]:
+    """Figures the prose states, pulled out by the pack's patterns (first match wins)."""
+    out: dict[str, Fact] = {}
+    for spec in pack.narrative:
+        if spec.section == "preamble":
+            paragraphs = list(report.preamble)
+        elif spec.section == "all":
+            paragraphs = list(report.preamble) + [p for n in sorted(report.sections)
+                                                  for p in report.sections[n].paragraphs]
+        else:
+            sec = report.sections.get(int(spec.section[-1]))
+            paragraphs = list(sec.paragraphs) if sec else []
+        fact = _first_match(spec, paragraphs)
+        if fact is not None:
+            out[spec.name] = fact
+    return out
+
+
+def _first_match(spec, paragraphs) -> Fact | None:
+    for para in paragraphs:
+        for pattern in spec.patterns:
+            try:
+                m = pattern.search(para.text, timeout=REGEX_TIMEOUT)
+            except TimeoutError:
+                continue
+            if not m:
+                continue
+            groups = [g for g in m.groups() if g is not None]
+            if not groups:
+                continue
+            try:
+                if spec.kind == "change":
+                    direction, number = (groups + [""])[:2]
+                    value: Any = float(number)
+                    if any(w in direction for w in ("下降", "减少", "降低", "回落")):
+                        value = -value
+                elif spec.kind == "percent":
+                    value = float(groups[-1])
+                else:
+                    value = int(groups[-1])
+            except ValueError:
+                continue
+            return Fact(spec.name, value, m.group(0), para.location_at(m.start()))
+    return None
+
+
+def build_facts(report: Report, pack: Pack, previous: Report | None = None) -> dict[str, Fact]:
+    facts = report.facts()
+    facts.update(narrative_facts(report, pack))
+    for key, value in pack.params.items():
+        facts[f"params.{key}"] = Fact(f"params.{key}", value, None, None)
+    if previous is not None:
+        prev_facts = previous.facts()
+        prev_facts.update(narrative_facts(previous, pack))
+        for name, fact in prev_facts.items():
+            facts[f"prev.{name}"] = fact
+    return facts
+
+
+class _Context:
+    """Lazily built rendering context shared by the rules of one report."""
+
+    def __init__(self, pack: Pack, facts: Mapping[str, Fact]):
+        self.pack = pack
+        self.facts = facts
+        self._tree: dict[str, Any] | None = None
+
+    def tree(self) -> dict[str, Any]:
+        if self._tree is None:
+            root: dict[str, Any] = {}
+            for name, fact in self.facts.items():
+                node = root
+                parts = name.split(".")
+                for part in parts[:-1]:
+                    nxt = node.get(part)
+                    if not isinstance(nxt, dict):
+                        nxt = {} if nxt is None else {"_value": nxt}
+                        node[part] = nxt
+                    node = nxt
+                if isinstance(node.get(parts[-1]), dict):
+                    node[parts[-1]]["_value"] = plain(fact.value)
+                else:
+                    node[parts[-1]] = plain(fact.value)
+            self._tree = root
+        return self._tree
+
+    def label(self, name: str) -> str:
+        for spec in self.pack.narrative:
+            if name == spec.name:
+                return f"正文所述“{spec.label}”"
+            if name == "prev." + spec.name:
+                return f"上年报告正文所述“{spec.label}”"
+        return describe(self.pack.template, name)
+
+    def where(self, name: str) -> str:
+        fact = self.facts.get(name)
+        return fact.location.describe() if fact is not None and fact.location is not None else "位置未知"
+
+    def quote(self, name: str) -> str:
+        fact = self.facts.get(name)
+        return (fact.raw or "") if fact is not None else ""
+
+
+def check_report(report: Report, pack: Pack, previous: Report | None = None) -> CheckResult:
+    facts = build_facts(report, pack, previous)
+    ctx = _Context(pack, facts)
+    result = CheckResult(source=report.source, pack=pack.name, report=report,
+                         previous=previous.source if previous is not None else None)
+    for rule in pack.rules:
+        if rule.id in pack.disabled:
+            continue
+        if rule.from_notes:
+            result.findings.extend(_note_findings(rule, report.notes, ctx))
+        elif rule.for_each is not None:
+            _run_for_each(rule, facts, ctx, result, report)
+        else:
+            _run_plain(rule, facts, ctx, result, report)
+    return result
+
+
+def _guard(rule: Rule, facts: Mapping[str, Any]) -> bool:
+    if rule.when is None:
+        return True
+    return evaluate(rule.when, facts).status == "pass"
+
+
+def _run_plain(rule: Rule, facts, ctx: _Context, result: CheckResult, report: Report) -> None:
+    if not _guard(rule, facts):
+        return
+    outcome = evaluate(rule.check, facts)
+    if outcome.status == "pass":
+        return
+    if outcome.status == "unknown":
+        result.unchecked.append(_unchecked(rule, outcome.missing, ctx))
+        return
+    failures = [_failure_view(f, ctx) for f in outcome.failures]
+    names = list(rule.check.names)
+    failing_cols = {f["column"] for f in outcome.failures if f.get("column")}
+    if failing_cols:
+        names = [n for n in names if n.rsplit(".", 1)[-1] in failing_cols or not _is_vector_cell(n, ctx)]
+    evidence = [_evidence(n, ctx) for n in names if n in facts and not n.startswith("params.")]
+    _locate(rule, report, evidence)
+    message = _render(rule, ctx, failures=failures, values=outcome.values)
+    result.findings.append(_finding(rule, message, names, evidence))
+
+
+def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report: Report) -> None:
+    var, items = rule.for_each  # type: ignore[misc]
+    cols = ctx.pack.template.table3_columns
+    bad_cells: list[dict[str, Any]] = []
+    cell_names: list[str] = []
+    for item in items:
+        if var == "row":
+            local = {f"row.{c}": facts[f"{item}.{c}"] for c in cols if f"{item}.{c}" in facts}
+        else:
+            local = {"cell": facts[item]} if item in facts else {}
+        view = ChainMap(local, facts)
+        if not _guard(rule, view):
+            continue
+        outcome = evaluate(rule.check, view)
+        if outcome.status == "pass":
+            continue
+        if outcome.status == "unknown":
+            missing = [(_unbind(n, var, item), k) for n, k in outcome.missing]
+            result.unchecked.append(_unchecked(rule, missing, ctx, subject=ctx.label(item)))
+            continue
+        if var == "row":
+            failures = [_failure_view(f, ctx) for f in outcome.failures]
+            failing = {f["column"] for f in outcome.failures if f.get("column")}
+            names = [f"{item}.{c}" for c in cols if (not failing or c in failing) and f"{item}.{c}" in facts]
+            evidence = [_evidence(n, ctx) for n in names]
+            row_values = {c: plain(facts[f"{item}.{c}"].value) for c in cols if f"{item}.{c}" in facts}
+            message = _render(rule, ctx, failures=failures, values=outcome.values, row=row_values,
+                              row_name=item, row_label=ctx.label(item))
+            result.findings.append(_finding(rule, message, names, evidence))
+        else:
+            cell_names.append(item)
+            fact = facts.get(item)
+            bad_cells.append({"name": item, "label": ctx.label(item),
+                              "value": plain(fact.value) if fact else None,
+                              "raw": fact.raw if fact else None, "where": ctx.where(item)})
+    if cell_names:
+        evidence = [_evidence(n, ctx) for n in cell_names]
+        _locate(rule, report, evidence)
+        message = _render(rule, ctx, cells=bad_cells)
+        result.findings.append(_finding(rule, message, cell_names, evidence))
+
+
+def _unbind(name: str, var: str, item: str) -> str:
+    if var == "row" and name.startswith("row."):
+        return f"{item}.{name[4:]}"
+    if var == "cell" and name == "cell":
+        return item
+    return name
+
+
+def _note_findings(rule: Rule, notes: Iterable[ParseNote], ctx: _Context) -> list[Finding]:
+    out = []
+    for note in notes:
+        if note.category not in rule.from_notes:
+            continue
+        evidence = [Evidence(n, ctx.label(n), plain(ctx.facts[n].value) if n in ctx.facts else None,
+                             ctx.facts[n].location if n in ctx.facts else note.location) for n in note.fields]
+        if note.location is not None and not any(e.location == note.location for e in evidence):
+            evidence.insert(0, Evidence("", "解析位置", None, note.location))
+        message = _render(rule, ctx, note={"message": note.message, "category": note.category,
+                                           "detail": note.detail, "where": note.location.describe()
+                                           if note.location else "位置未知"})
+        out.append(_finding(rule, message, list(note.fields), evidence))
+    return out
+
+
+def _finding(rule: Rule, message: str, names: list[str], evidence: list[Evidence]) -> Finding:
+    return Finding(rule=rule.id, title=rule.title, category=rule.category, severity=rule.severity,
+                   message=message, basis=rule.basis, fields=list(names), evidence=evidence)
+
+
+def _evidence(name: str, ctx: _Context) -> Evidence:
+    fact = ctx.facts.get(name)
+    return Evidence(name, ctx.label(name), plain(fact.value) if fact else None,
+                    fact.location if fact else None)
+
+
+def _locate(rule: Rule, report: Report, evidence: list[Evidence]) -> None:
+    """Point text findings at the paragraph that shows the problem."""
+    if rule.locate is None:
+        return
+    for number in sorted(report.sections):
+        for para in report.sections[number].paragraphs:
+            try:
+                m = rule.locate.search(para.text, timeout=REGEX_TIMEOUT)
+            except TimeoutError:
+                return
+            if m:
+                evidence.insert(0, Evidence(f"section{number}", f"原文：“{_excerpt(para.text, m.start(), m.end())}”",
+                                            m.group(0), para.location_at(m.start())))
+                return
+
+
+def _excerpt(text: str, start: int, end: int, pad: int = 12) -> str:
+    a, b = max(0, start - pad), min(len(text), end + pad)
+    return ("…" if a else "") + text[a:b] + ("…" if b < len(text) else "")
+
+
+def _is_vector_cell(name: str, ctx: _Context) -> bool:
+    head = name[5:] if name.startswith("prev.") else name
+    return head.rsplit(".", 1)[0] in ctx.pack.template.vectors()
+
+
+def _failure_view(failure: Mapping[str, Any], ctx: _Context) -> dict[str, Any]:
+    column = failure.get("column")
+    return {"column": column, "column_label": column_label(ctx.pack.template, column) if column else "",
+            "left": plain(failure.get("left")), "right": plain(failure.get("right")), "op": failure.get("op")}
+
+
+def _unchecked(rule: Rule, missing, ctx: _Context, subject: str | None = None) -> Unchecked:
+    # Name a whole table-3 row once when all its cells are missing for the same reason.
+    vectors = ctx.pack.template.vectors()
+    by_vector: dict[tuple[str, str], list[str]] = {}
+    for name, kind in missing:
+        head = name.rsplit(".", 1)[0]
+        base = head[5:] if head.startswith("prev.") else head
+        if base in vectors:
+            by_vector.setdefault((head, kind), []).append(name)
+    whole = {key for key, names in by_vector.items() if len(set(names)) >= len(vectors[key[0].removeprefix("prev.")])}
+    parts: list[str] = []
+    for name, kind in missing:
+        if name.startswith("params."):
+            continue
+        head = name.rsplit(".", 1)[0]
+        text = f"{ctx.label(head if (head, kind) in whole else name)}{_MISSING_CN.get(kind, kind)}"
+        if text not in parts:
+            parts.append(text)
+    shown = "；".join(parts[:6]) + (f"等{len(parts)}项" if len(parts) > 6 else "")
+    reason = shown or "所需数据缺失"
+    if subject:
+        reason = f"{subject}：{reason}"
+    return Unchecked(rule.id, rule.title, f"无法检查：{reason}", list(missing))
+
+
+_CJK_GAP = regex.compile(r"(?<=[\p{Han}\p{P}])\s+|\s+(?=[\p{Han}\p{P}])")
+
+
+def _tidy(text: str) -> str:
+    """Folded YAML leaves spaces where Chinese lines were broken; drop them."""
+    return _CJK_GAP.sub("", text.strip())
+
+
+def _render(rule: Rule, ctx: _Context, **extra: Any) -> str:
+    values = {k: plain(v) for k, v in (extra.pop("values", None) or {}).items()}
+    context = dict(ctx.tree())
+    context.update(extra)
+    context.update({
+        "values": values,
+        "label": ctx.label, "where": ctx.where, "quote": ctx.quote,
+        "value": lambda name: plain(ctx.facts[name].value) if name in ctx.facts else None,
+        "params": ctx.pack.params,
+    })
+    try:
+        return _tidy(rule.message.render(context))
+    except TemplateError as exc:
+        return f"{rule.title}（提示信息模板出错：{exc}）"
+    except Exception as exc:  # a pack's template must never crash a check
+        return f"{rule.title}（提示信息无法生成：{type(exc).__name__}）"

@@ -1,0 +1,105 @@
+"""What a check produces: findings, rules that could not be checked, per-report results."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Location, Report
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@dataclass
+class Evidence:
+    field: str
+    label: str                     # Chinese description of the field
+    value: Any
+    location: Location | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "label": self.label, "value": plain(self.value),
+                "location": self.location.to_json() if self.location else None}
+
+
+@dataclass
+class Finding:
+    rule: str
+    title: str
+    category: str
+    severity: str
+    message: str
+    basis: str
+    fields: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def where(self) -> str:
+        """Places in the report, deduplicated, in Chinese: 第3页；第12行."""
+        seen: list[str] = []
+        for ev in self.evidence:
+            if ev.location is not None:
+                text = ev.location.describe()
+                if text not in seen:
+                    seen.append(text)
+        return "；".join(seen)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "title": self.title, "category": self.category, "severity": self.severity,
+                "message": self.message, "basis": self.basis, "fields": list(self.fields),
+                "evidence": [e.to_json() for e in self.evidence]}
+
+
+@dataclass
+class Unchecked:
+    """A rule whose facts were absent, blank or unreadable: neither passed nor failed."""
+
+    rule: str
+    title: str
+    reason: str                    # Chinese
+    missing: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "title": self.title, "reason": self.reason,
+                "missing": [{"field": n, "kind": k} for n, k in self.missing]}
+
+
+@dataclass
+class CheckResult:
+    source: str
+    pack: str
+    report: Report | None
+    findings: list[Finding] = field(default_factory=list)
+    unchecked: list[Unchecked] = field(default_factory=list)
+    previous: str | None = None
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.count("error") > 0
+
+    def sorted_findings(self) -> list[Finding]:
+        return sorted(self.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.category, f.rule))
+
+    def meta_json(self) -> dict[str, Any]:
+        if self.report is None:
+            return {}
+        keys = ("agency", "year", "date", "level", "template")
+        return {k: plain(self.report.meta_value(k)) for k in keys}
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"source": self.source, "pack": self.pack, "meta": self.meta_json(),
+               "counts": {s: self.count(s) for s in SEVERITY_ORDER},
+               "findings": [f.to_json() for f in self.sorted_findings()],
+               "unchecked": [u.to_json() for u in self.unchecked]}
+        if self.previous:
+            out["previous"] = self.previous
+        return out
