@@ -11,6 +11,9 @@ import unicodedata
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _GROUP_MARK = re.compile(r"^[（(][一二三四五六七八九十][）)]")
+# Text a reporter typed into a value cell: Chinese numerals, "无", dashes.
+_VALUE_LIKE = re.compile(r"^(?:[〇零一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟]+(?:件|个|条|元|万元)?"
+                         r"|无|空|暂无|不适用|[—－\-/／…]+)$")
 
 
 def parse_number(text: str) -> int | float | str | None:
@@ -27,6 +30,8 @@ def parse_number(text: str) -> int | float | str | None:
 
 def is_label(text: str) -> bool:
     """A label cell names a row or column: Chinese text, not a stray value like '无' or '—'."""
+    if _VALUE_LIKE.match(text.strip()):
+        return False
     if len(_CJK.findall(text)) >= 2:
         return True
     return bool(_GROUP_MARK.match(text.strip()))

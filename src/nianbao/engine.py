@@ -131,8 +131,12 @@ def check_report(report: Report, pack: Pack, previous: Report | None = None) -> 
     ctx = _Context(pack, facts)
     result = CheckResult(source=report.source, pack=pack.name, report=report,
                          previous=previous.source if previous is not None else None)
+    # A report that could not be read gets that one finding, not a cascade of "missing" ones.
+    unreadable = any(n.category == "parse.unreadable" for n in report.notes)
     for rule in pack.rules:
         if rule.id in pack.disabled:
+            continue
+        if unreadable and "parse.unreadable" not in rule.from_notes:
             continue
         if rule.from_notes:
             result.findings.extend(_note_findings(rule, report.notes, ctx))

@@ -110,9 +110,11 @@ class _Mapper:
 
     def _build_sections(self, section_lines: dict[int, list[Block]], headings: dict[int, Block]) -> None:
         self.report.preamble = _paragraphs(section_lines.get(0, []))
+        last = self.report.section_order[-1] if self.report.section_order else None
         for number, heading in headings.items():
             lines = section_lines.get(number, [])
-            if number == 6:
+            if number == last:
+                # The signature (signer, date) closes whichever section is printed last.
                 lines = metadata.split_signature(self.report, lines)
             paragraphs = _paragraphs(lines)
             self.report.sections[number] = Section(
