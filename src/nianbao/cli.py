@@ -54,6 +54,37 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if any(r.has_errors for r in results) else EXIT_OK
 
 
+def _cmd_rules_test(args: argparse.Namespace) -> int:
+    from .packs import load_pack
+    from .packtests import run_pack_cases
+
+    pack = load_pack(args.pack)
+    results = run_pack_cases(pack)
+    failed = [r for r in results if not r.ok]
+    without = [r.id for r in pack.rules if not r.tests]
+    for r in failed:
+        sys.stdout.write(f"✗ {r.rule} 第{r.index}个用例：应为 {r.expect}，实际为 {r.got}"
+                         f"{'（' + r.detail + '）' if r.detail else ''}\n")
+    sys.stdout.write(f"规则包 {pack.name}：{len(pack.rules)} 条规则，{len(results)} 个用例，"
+                     f"通过 {len(results) - len(failed)} 个，失败 {len(failed)} 个\n")
+    if without:
+        sys.stdout.write(f"没有测试用例的规则：{'、'.join(without)}\n")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _cmd_rules_list(args: argparse.Namespace) -> int:
+    from .findings import SEVERITY_CN
+    from .packs import load_pack
+
+    pack = load_pack(args.pack)
+    sys.stdout.write(f"规则包 {pack.name}（模板 {pack.template.version}）"
+                     f"{'，继承自 ' + ' → '.join(pack.chain[1:]) if len(pack.chain) > 1 else ''}\n")
+    for rule in pack.rules:
+        state = "（已停用）" if rule.id in pack.disabled else ""
+        sys.stdout.write(f"  {rule.id:<36} {SEVERITY_CN[rule.severity]}  {rule.category:<26} {rule.title}{state}\n")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nianbao", description="政府信息公开工作年度报告合规检查工具")
     sub = parser.add_subparsers(dest="command", metavar="命令")
@@ -70,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--previous", default=None, metavar="LAST_YEAR", help="同一机关上一年度的报告，用于跨年度检查")
     p.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
     p.set_defaults(func=_cmd_check)
+
+    rules = sub.add_parser("rules", help="维护规则包：列出规则、运行规则自带的测试用例")
+    rsub = rules.add_subparsers(dest="rules_command", metavar="子命令")
+    r = rsub.add_parser("test", help="运行规则包中每条规则自带的测试用例")
+    r.add_argument("pack", nargs="?", default="gov-2021", metavar="PACK", help="规则包名称或路径（默认 gov-2021）")
+    r.set_defaults(func=_cmd_rules_test)
+    r = rsub.add_parser("list", help="列出规则包中的全部规则")
+    r.add_argument("pack", nargs="?", default="gov-2021", metavar="PACK", help="规则包名称或路径（默认 gov-2021）")
+    r.set_defaults(func=_cmd_rules_list)
+    rules.set_defaults(func=lambda a: (rules.print_help(), EXIT_USAGE)[1])
     return parser
 
 
