@@ -7,6 +7,7 @@ of that report under prev.*.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import ChainMap
 from typing import Any, Iterable, Mapping
 
@@ -14,7 +15,7 @@ import regex
 from jinja2 import TemplateError
 
 from .findings import CheckResult, Evidence, Finding, Unchecked, plain
-from .lang import evaluate
+from .lang import evaluate, evaluate_raw
 from .model import Fact, ParseNote, Report
 from .packs import REGEX_TIMEOUT, Pack, Rule
 from .template import column_label, describe
@@ -23,50 +24,83 @@ _MISSING_CN = {"absent": "报告中没有", "blank": "为空白", "invalid": "�
                "regex_timeout": "文本匹配超时"}
 
 
+def _joined(paragraphs) -> tuple[str, list[int]]:
+    """Paragraphs as one text (joined by newlines) and where each starts: one search per text."""
+    starts, parts, offset = [], [], 0
+    for para in paragraphs:
+        starts.append(offset)
+        parts.append(para.text)
+        offset += len(para.text) + 1
+    return "\n".join(parts), starts
+
+
+def _at_offset(paragraphs, starts: list[int], offset: int):
+    index = bisect_right(starts, offset) - 1
+    para = paragraphs[index]
+    return para, offset - starts[index]
+
+
 def narrative_facts(report: Report, pack: Pack) -> dict[str, Fact]:
-    """Figures the prose states, pulled out by the pack's patterns (first match wins)."""
+    """Figures the prose states, pulled out by the pack's patterns (first match in reading order wins)."""
     out: dict[str, Fact] = {}
+    texts: dict[str, tuple[list, str, list[int]]] = {}
     for spec in pack.narrative:
-        if spec.section == "preamble":
-            paragraphs = list(report.preamble)
-        elif spec.section == "all":
-            paragraphs = list(report.preamble) + [p for n in sorted(report.sections)
-                                                  for p in report.sections[n].paragraphs]
-        else:
-            sec = report.sections.get(int(spec.section[-1]))
-            paragraphs = list(sec.paragraphs) if sec else []
-        fact = _first_match(spec, paragraphs)
-        if fact is not None:
-            out[spec.name] = fact
+        if spec.section not in texts:
+            if spec.section == "preamble":
+                paragraphs = list(report.preamble)
+            elif spec.section == "all":
+                paragraphs = list(report.preamble) + [p for n in sorted(report.sections)
+                                                      for p in report.sections[n].paragraphs]
+            else:
+                sec = report.sections.get(int(spec.section[-1]))
+                paragraphs = list(sec.paragraphs) if sec else []
+            texts[spec.section] = (paragraphs, *_joined(paragraphs))
+        paragraphs, text, starts = texts[spec.section]
+        if text:
+            fact = _first_match(spec, paragraphs, text, starts)
+            if fact is not None:
+                out[spec.name] = fact
     return out
 
 
-def _first_match(spec, paragraphs) -> Fact | None:
-    for para in paragraphs:
-        for pattern in spec.patterns:
-            try:
-                m = pattern.search(para.text, timeout=REGEX_TIMEOUT)
-            except TimeoutError:
-                continue
-            if not m:
-                continue
+def _first_match(spec, paragraphs, text: str, starts: list[int]) -> Fact | None:
+    best = None
+    for pattern in spec.patterns:
+        try:
+            m = pattern.search(text, timeout=REGEX_TIMEOUT)
+        except TimeoutError:
+            continue
+        while m is not None:
             groups = [g for g in m.groups() if g is not None]
-            if not groups:
-                continue
+            value = _narrative_value(spec.kind, groups)
+            if value is not None:
+                if best is None or m.start() < best[0].start():
+                    best = (m, value)
+                break
             try:
-                if spec.kind == "change":
-                    direction, number = (groups + [""])[:2]
-                    value: Any = float(number)
-                    if any(w in direction for w in ("下降", "减少", "降低", "回落")):
-                        value = -value
-                elif spec.kind == "percent":
-                    value = float(groups[-1])
-                else:
-                    value = int(groups[-1])
-            except ValueError:
-                continue
-            return Fact(spec.name, value, m.group(0), para.location_at(m.start()))
-    return None
+                m = pattern.search(text, m.end(), timeout=REGEX_TIMEOUT)
+            except TimeoutError:
+                m = None
+    if best is None:
+        return None
+    m, value = best
+    para, local = _at_offset(paragraphs, starts, m.start())
+    return Fact(spec.name, value, m.group(0), para.location_at(local))
+
+
+def _narrative_value(kind: str, groups: list[str]) -> Any:
+    if not groups:
+        return None
+    try:
+        if kind == "change":
+            direction, number = (groups + [""])[:2]
+            value = float(number)
+            return -value if any(w in direction for w in ("下降", "减少", "降低", "回落")) else value
+        if kind == "percent":
+            return float(groups[-1])
+        return int(groups[-1])
+    except ValueError:
+        return None
 
 
 def build_facts(report: Report, pack: Pack, previous: Report | None = None) -> dict[str, Fact]:
@@ -82,6 +116,30 @@ def build_facts(report: Report, pack: Pack, previous: Report | None = None) -> d
     return facts
 
 
+class _Namespace:
+    """A dotted-name prefix in a message template: `section3.new` then `.total`."""
+
+    __slots__ = ("_ctx", "_name", "_text")
+
+    def __init__(self, ctx: "_Context", name: str, text: str | None = None):
+        self._ctx = ctx
+        self._name = name
+        self._text = text
+
+    def __getattr__(self, part: str) -> Any:
+        if part.startswith("_"):
+            raise AttributeError(part)
+        return self._ctx._resolve(f"{self._name}.{part}")
+
+    __getitem__ = __getattr__
+
+    def __str__(self) -> str:
+        return self._text if self._text is not None else self._name
+
+    def __contains__(self, item: Any) -> bool:
+        return self._text is not None and str(item) in self._text
+
+
 class _Context:
     """Lazily built rendering context shared by the rules of one report."""
 
@@ -91,23 +149,20 @@ class _Context:
         self._tree: dict[str, Any] | None = None
 
     def tree(self) -> dict[str, Any]:
+        """Top-level names for message templates; deeper names resolve lazily (`section3.new.total`)."""
         if self._tree is None:
-            root: dict[str, Any] = {}
-            for name, fact in self.facts.items():
-                node = root
-                parts = name.split(".")
-                for part in parts[:-1]:
-                    nxt = node.get(part)
-                    if not isinstance(nxt, dict):
-                        nxt = {} if nxt is None else {"_value": nxt}
-                        node[part] = nxt
-                    node = nxt
-                if isinstance(node.get(parts[-1]), dict):
-                    node[parts[-1]]["_value"] = plain(fact.value)
-                else:
-                    node[parts[-1]] = plain(fact.value)
-            self._tree = root
+            heads = {name.split(".", 1)[0] for name in self.facts}
+            self._tree = {head: self._resolve(head) for head in heads}
         return self._tree
+
+    def _resolve(self, name: str) -> Any:
+        fact = self.facts.get(name)
+        if fact is None:
+            return _Namespace(self, name)
+        if isinstance(fact.value, str) and any(k.startswith(name + ".") for k in self.facts):
+            # `section3` is both the section's text and the prefix of table 3's cells.
+            return _Namespace(self, name, fact.value)
+        return plain(fact.value)
 
     def label(self, name: str) -> str:
         for spec in self.pack.narrative:
@@ -147,16 +202,23 @@ def check_report(report: Report, pack: Pack, previous: Report | None = None) -> 
     return result
 
 
-def _guard(rule: Rule, facts: Mapping[str, Any]) -> bool:
-    if rule.when is None:
-        return True
-    return evaluate(rule.when, facts).status == "pass"
+def _holds(expr, facts: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
+    """True when the expression holds everywhere: the cheap path taken by every passing rule."""
+    result = evaluate_raw(expr, facts, params)
+    if expr.columns is None:
+        return result is True
+    return all(item is True for item in result)
+
+
+def _guard(rule: Rule, facts: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
+    return rule.when is None or _holds(rule.when, facts, params)
 
 
 def _run_plain(rule: Rule, facts, ctx: _Context, result: CheckResult, report: Report) -> None:
-    if not _guard(rule, facts):
+    params = ctx.pack.params
+    if not _guard(rule, facts, params) or _holds(rule.check, facts, params):
         return
-    outcome = evaluate(rule.check, facts)
+    outcome = evaluate(rule.check, facts, params)
     if outcome.status == "pass":
         return
     if outcome.status == "unknown":
@@ -173,20 +235,40 @@ def _run_plain(rule: Rule, facts, ctx: _Context, result: CheckResult, report: Re
     result.findings.append(_finding(rule, message, names, evidence))
 
 
+_QUIET: dict[int, dict[tuple, bool]] = {}
+
+
 def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report: Report) -> None:
     var, items = rule.for_each  # type: ignore[misc]
     cols = ctx.pack.template.table3_columns
+    params = ctx.pack.params
     bad_cells: list[dict[str, Any]] = []
     cell_names: list[str] = []
+    # Most per-item rules read only the bound row or cell: then a small dict is all they need.
+    read = set(rule.check.names) | (set(rule.when.names) if rule.when is not None else set())
+    local_only = all(n == "cell" or n.startswith("row.") for n in read)
+    # Such a rule is a pure function of the bound row or cell, so its "nothing to
+    # report" verdicts are remembered: most cells are 0 and share one verdict.
+    memo = _QUIET.setdefault(id(rule), {}) if local_only else None
     for item in items:
         if var == "row":
             local = {f"row.{c}": facts[f"{item}.{c}"] for c in cols if f"{item}.{c}" in facts}
         else:
-            local = {"cell": facts[item]} if item in facts else {}
-        view = ChainMap(local, facts)
-        if not _guard(rule, view):
+            fact = facts.get(item)
+            local = {"cell": fact} if fact is not None else {}
+        key = None
+        if memo is not None:
+            key = tuple((k, f.value.__class__, f.value, f.raw) for k, f in local.items())
+            if key in memo:
+                continue
+        view = local if local_only else ChainMap(local, facts)
+        if not _guard(rule, view, params) or _holds(rule.check, view, params):
+            if memo is not None:
+                if len(memo) > 4096:
+                    memo.clear()
+                memo[key] = True
             continue
-        outcome = evaluate(rule.check, view)
+        outcome = evaluate(rule.check, view, params)
         if outcome.status == "pass":
             continue
         if outcome.status == "unknown":
@@ -255,15 +337,18 @@ def _locate(rule: Rule, report: Report, evidence: list[Evidence]) -> None:
     if rule.locate is None:
         return
     for number in sorted(report.sections):
-        for para in report.sections[number].paragraphs:
-            try:
-                m = rule.locate.search(para.text, timeout=REGEX_TIMEOUT)
-            except TimeoutError:
-                return
-            if m:
-                evidence.insert(0, Evidence(f"section{number}", f"原文：“{_excerpt(para.text, m.start(), m.end())}”",
-                                            m.group(0), para.location_at(m.start())))
-                return
+        paragraphs = report.sections[number].paragraphs
+        text, starts = _joined(paragraphs)
+        try:
+            m = rule.locate.search(text, timeout=REGEX_TIMEOUT)
+        except TimeoutError:
+            return
+        if m:
+            para, local = _at_offset(paragraphs, starts, m.start())
+            end = local + len(m.group(0))
+            evidence.insert(0, Evidence(f"section{number}", f"原文：“{_excerpt(para.text, local, end)}”",
+                                        m.group(0), para.location_at(local)))
+            return
 
 
 def _excerpt(text: str, start: int, end: int, pad: int = 12) -> str:

@@ -196,6 +196,13 @@ def _t3_display(row: Table3Row, template: "Template") -> str:
 
 def describe(template: "Template", name: str) -> str:
     """'section3.new.total' -> '表三“一、本年新收政府信息公开申请数量”行“总计”列'."""
+    cache = template.__dict__.setdefault("_describe_cache", {})
+    if name not in cache:
+        cache[name] = _describe(template, name)
+    return cache[name]
+
+
+def _describe(template: "Template", name: str) -> str:
     if name.startswith("prev."):
         return "上年报告" + describe(template, name[5:])
     if name in _META_CN:
