@@ -545,6 +545,8 @@ def test_image_only_page_is_noted(tmp_path: Path) -> None:
     doc = read_pdf(str(write_pdf(tmp_path / "partial.pdf", pages)))
     assert lines(doc) == ["一、总体情况"]
     assert [n.location.page for n in doc.notes] == [2]
+    assert [n.category for n in doc.notes] == ["parse.unreadable"]
+    assert doc.notes[0].detail["kind"] == "image_page"
     assert "第2页" in doc.notes[0].message
 
 

@@ -187,11 +187,11 @@ def check_report(report: Report, pack: Pack, previous: Report | None = None) -> 
     result = CheckResult(source=report.source, pack=pack.name, report=report,
                          previous=previous.source if previous is not None else None)
     # A report that could not be read gets that one finding, not a cascade of "missing" ones.
-    unreadable = any(n.category == "parse.unreadable" for n in report.notes)
+    unreadable = any(n.category == "parse.unreadable" and n.detail.get("kind") == "document" for n in report.notes)
     for rule in pack.rules:
         if rule.id in pack.disabled:
             continue
-        if unreadable and "parse.unreadable" not in rule.from_notes:
+        if unreadable and not any(f.startswith("parse.unreadable") for f in rule.from_notes):
             continue
         if rule.from_notes:
             result.findings.extend(_note_findings(rule, report.notes, ctx))
@@ -235,9 +235,6 @@ def _run_plain(rule: Rule, facts, ctx: _Context, result: CheckResult, report: Re
     result.findings.append(_finding(rule, message, names, evidence))
 
 
-_QUIET: dict[int, dict[tuple, bool]] = {}
-
-
 def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report: Report) -> None:
     var, items = rule.for_each  # type: ignore[misc]
     cols = ctx.pack.template.table3_columns
@@ -249,7 +246,7 @@ def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report:
     local_only = all(n == "cell" or n.startswith("row.") for n in read)
     # Such a rule is a pure function of the bound row or cell, so its "nothing to
     # report" verdicts are remembered: most cells are 0 and share one verdict.
-    memo = _QUIET.setdefault(id(rule), {}) if local_only else None
+    memo = rule.quiet if local_only else None
     for item in items:
         if var == "row":
             local = {f"row.{c}": facts[f"{item}.{c}"] for c in cols if f"{item}.{c}" in facts}
@@ -308,7 +305,7 @@ def _unbind(name: str, var: str, item: str) -> str:
 def _note_findings(rule: Rule, notes: Iterable[ParseNote], ctx: _Context) -> list[Finding]:
     out = []
     for note in notes:
-        if note.category not in rule.from_notes:
+        if not any(_note_matches(spec, note) for spec in rule.from_notes):
             continue
         evidence = [Evidence(n, ctx.label(n), plain(ctx.facts[n].value) if n in ctx.facts else None,
                              ctx.facts[n].location if n in ctx.facts else note.location) for n in note.fields]
@@ -319,6 +316,12 @@ def _note_findings(rule: Rule, notes: Iterable[ParseNote], ctx: _Context) -> lis
                                            if note.location else "位置未知"})
         out.append(_finding(rule, message, list(note.fields), evidence))
     return out
+
+
+def _note_matches(spec: str, note: ParseNote) -> bool:
+    """`category` or `category:kind` (the note's detail kind, e.g. parse.unreadable:image_page)."""
+    category, _, kind = spec.partition(":")
+    return note.category == category and (not kind or note.detail.get("kind") == kind)
 
 
 def _finding(rule: Rule, message: str, names: list[str], evidence: list[Evidence]) -> Finding:

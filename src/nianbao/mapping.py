@@ -294,13 +294,13 @@ class _Mapper:
             if by_number is not None:
                 num_score = max(_ratio(text, lab) for lab in by_number.labels)
                 if text in by_number.labels:
-                    return by_number, "exact"
+                    return by_number, "exact" if text == by_number.labels[0] else "variant"
                 if best is not None and best is not by_number and score >= 0.85 and score > num_score + 0.15:
                     return best, "variant"
                 if num_score >= 0.5 or text == "":
                     return by_number, "variant"
             if best is not None and score >= 0.75:
-                return best, "exact" if text in best.labels else "variant"
+                return best, "exact" if text == best.labels[0] else "variant"
             return None, ""
         # Top-level rows: 一、 二、 四、
         top = _TOP.match(label)
@@ -308,18 +308,18 @@ class _Mapper:
             text = label[top.end():]
             for r in rows:
                 if r.top == top.group(1):
-                    return r, "exact" if text in r.labels else ("variant" if _ratio(text, r.labels[0]) >= 0.5 else "")
+                    return r, "exact" if text == r.labels[0] else ("variant" if _ratio(text, r.labels[0]) >= 0.5 else "")
         if groups:
             tail = label[label.rfind("（" + group + "）") + 3:] if group else label
             for r in rows:
                 if r.group == group and r.item is None:
-                    return r, "exact" if tail in r.labels or _starts(tail, r) else "variant"
+                    return r, "exact" if tail == r.labels[0] or _starts(tail, r) else "variant"
             for r in self.t.table3_legacy_rows:
                 if r.group == group:
                     return r, "legacy"
         best, score = _best_row(label, rows)
         if best is not None and score >= 0.8:
-            return best, "exact" if label in best.labels else "variant"
+            return best, "exact" if label == best.labels[0] else "variant"
         return None, ""
 
     # ---- table 4 --------------------------------------------------------

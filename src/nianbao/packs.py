@@ -302,6 +302,8 @@ class Rule:
     locate: Any = None                     # compiled regex: where in the text the finding is
     tests: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    # Verdicts of a per-item rule that found nothing, keyed by the bound row/cell's values (engine.py).
+    quiet: dict[tuple, bool] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -441,7 +443,7 @@ def _compile_rule(spec: RuleSpec, schema: Schema, vectors: list[str], vector_col
     if isinstance(notes, str):
         notes = (notes,)
     for cat in notes:
-        if cat not in CATEGORIES:
+        if cat.partition(":")[0] not in CATEGORIES:
             raise PackError(_at(spec, "from_notes"), f"规则 {spec.id} 的 from_notes 类别“{cat}”不在固定类别之中")
     tests = d.get("tests") or []
     if not isinstance(tests, list):

@@ -46,8 +46,9 @@ def _report_from_case(case: dict[str, Any], pack: Pack) -> tuple[Report, Report 
                 _put(target, f"{name}.{col}", item)
         else:
             _put(target, name, value)
-    for category in case.get("notes") or []:
-        report.notes.append(ParseNote(str(category), f"测试用例解析记录（{category}）"))
+    for spec in case.get("notes") or []:
+        category, _, kind = str(spec).partition(":")
+        report.notes.append(ParseNote(category, f"测试用例解析记录（{spec}）", None, [], {"kind": kind} if kind else {}))
     return report, previous
 
 

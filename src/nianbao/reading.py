@@ -22,5 +22,5 @@ def report_from_document(doc: Document, template: str | None = None) -> Report:
     report.meta["template"] = Fact("meta.template", version, reason, None)
     if not report.sections and not report.tables_found:
         report.note("parse.unreadable", "未能从文件中识别出年度报告的任何章节或表格，请确认文件内容是否为政府信息公开工作年度报告",
-                    None, [])
+                    None, [], kind="document")
     return report

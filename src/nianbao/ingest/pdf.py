@@ -687,9 +687,9 @@ def read_pdf(path: str) -> Document:
     for number in image_pages:
         loc = Location(path, page=number)
         doc.notes.append(ParseNote(
-            "input.image_page",
+            "parse.unreadable",
             f"第{number}页只有图片、没有文字层（可能是扫描或截图），该页内容未能读取",
-            loc, [], {"page": number}))
+            loc, [], {"page": number, "kind": "image_page"}))
     return doc
 
 
