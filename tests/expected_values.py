@@ -28,12 +28,14 @@ T2_NAMES = ["section2.rules.issued", "section2.rules.repealed", "section2.rules.
             "section2.fees.amount"]
 
 
-def expand(table2, table3_nonzero, table4, legacy=None):
+def expand(table2, table3_nonzero, table4, legacy=None, absent_rows=()):
     """Full expected {cell name: value} map; ABSENT cells are left out."""
     out = {}
     if table2 is not None:
         out.update(zip(T2_NAMES, table2))
     for row in T3_ROWS:
+        if row in absent_rows:
+            continue
         values = table3_nonzero.get(row, [0] * 7)
         out.update({f"{row}.{c}": v for c, v in zip(T3_COLS, values)})
     for row, values in (legacy or {}).items():
@@ -97,6 +99,50 @@ SEEDS = {
              "section3.carryover": [0, BLANK, 0, 0, 0, 0, 0]},
             # 16 numbers printed for 15 cells: which of 复议后起诉 纠正/其他 holds the 1 cannot be told.
             [0, 2, 3, 0, 5, 0, 0, 0, 0, 0, 0, ABSENT, ABSENT, 0, 1],
+        ),
+    ),
+}
+
+
+# The two real PDF reports of 淮安市洪泽区 (../shared/corpus/real). Both print （六）其他处理
+# as the single row of the 2019 template, read as section3.results.other_legacy.
+GOV2021_OTHER_ROWS = ("section3.results.other.overdue_correction", "section3.results.other.overdue_fee",
+                      "section3.results.other.other")
+REAL = {
+    "huaian-hongze-2023.pdf": dict(
+        meta={"agency": "洪泽区人民政府", "year": 2023, "date": None, "level": "government"},
+        values=expand(
+            [0, 0, 0, 0, 5, 5, 550, 4119, 195, 7730.28],
+            {"section3.new": [21, 0, 0, 0, 0, 0, 21], "section3.results.partial": [4, 0, 0, 0, 0, 0, 4],
+             "section3.results.withheld.state_secret": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.withheld.process_info": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.withheld.enforcement_file": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.unavailable.not_held": [10, 0, 0, 0, 0, 0, 10],
+             "section3.results.unavailable.needs_creation": [3, 0, 0, 0, 0, 0, 3],
+             "section3.results.not_processed.petition": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.total": [21, 0, 0, 0, 0, 0, 21]},
+            # 总计 printed as 0 next to 10 + 1 (行政复议) and 5 (复议后起诉): a real defect.
+            [10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0],
+            legacy={"section3.results.other_legacy": [0] * 7},
+            absent_rows=GOV2021_OTHER_ROWS,
+        ),
+    ),
+    "huaian-hongze-2024.pdf": dict(
+        meta={"agency": "淮安市洪泽区人民政府", "year": 2024, "date": None, "level": "government"},
+        values=expand(
+            [0, 0, 0, 3, 0, 8, 9487, 2776, 84, 7545],
+            {"section3.new": [95, 0, 0, 0, 0, 0, 95], "section3.results.granted": [50, 0, 0, 0, 0, 0, 50],
+             "section3.results.partial": [9, 0, 0, 0, 0, 0, 9],
+             "section3.results.withheld.three_safeties": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.withheld.process_info": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.withheld.enforcement_file": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.unavailable.not_held": [31, 0, 0, 0, 0, 0, 31],
+             "section3.results.unavailable.needs_creation": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.not_processed.petition": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.total": [95, 0, 0, 0, 0, 0, 95]},
+            [1, 1, 0, 0, 2, 1, 0, 0, 0, 1, 2, 0, 1, 0, 3],
+            legacy={"section3.results.other_legacy": [0] * 7},
+            absent_rows=GOV2021_OTHER_ROWS,
         ),
     ),
 }
