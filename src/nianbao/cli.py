@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .errors import NianbaoError
@@ -33,25 +34,74 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from .batch import unreadable_json
     from .engine import check_report
     from .findings import CheckResult
     from .outputs.check_text import result_to_text
     from .packs import load_pack
     from .reading import read_report
 
-    pack = load_pack(args.pack) if args.pack else None
+    if args.jobs is not None and args.jobs < 1:
+        sys.stderr.write("nianbao: 参数错误：--jobs 应为不小于 1 的整数\n")
+        return EXIT_USAGE
+    pack = load_pack(args.pack) if args.pack else None     # a broken pack stops here, before any report
+    if args.out or args.jobs or any(os.path.isdir(f) for f in args.files):
+        return _run_batch(args)
     previous = read_report(args.previous) if args.previous else None
     results: list[CheckResult] = []
+    failures: list[dict] = []
     for path in args.files:
-        report = read_report(path, template=pack.template.version if pack else None)
+        try:
+            report = read_report(path, template=pack.template.version if pack else None)
+        except NianbaoError as exc:
+            if len(args.files) == 1:
+                raise
+            # Several files: one bad file is reported and the others are still checked.
+            sys.stderr.write(f"nianbao: {exc}\n")
+            failures.append(unreadable_json(path, exc.message))
+            continue
         active = pack or load_pack(str(report.meta_value("template")))
         results.append(check_report(report, active, previous))
     if args.format == "json":
-        json.dump({"reports": [r.to_json() for r in results]}, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump({"reports": [r.to_json() for r in results] + failures}, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write("\n".join(result_to_text(r) for r in results))
-    return EXIT_FINDINGS if any(r.has_errors for r in results) else EXIT_OK
+    return EXIT_FINDINGS if failures or any(r.has_errors for r in results) else EXIT_OK
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .batch import BatchOptions, default_jobs, run_batch
+
+    options = BatchOptions(out_dir=Path(args.out or "reports_out"), pack=args.pack,
+                           jobs=args.jobs or default_jobs(), letters=not args.no_letters)
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+        bar = tqdm(total=0, unit="份", desc="检查进度", file=sys.stderr)
+
+    def progress(done: int, total: int, entry: dict) -> None:
+        counts = entry["counts"]
+        if bar is not None:
+            bar.total = total
+            bar.update(1)
+            return
+        status = f"无法读取：{entry['error']}" if entry["error"] else (
+            f"错误 {counts.get('error', 0)}，警告 {counts.get('warning', 0)}，提示 {counts.get('info', 0)}")
+        sys.stderr.write(f"[{done}/{total}] {entry['source']}：{status}\n")
+
+    try:
+        summary = run_batch(args.files, options, progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    out = summary.out_dir
+    sys.stdout.write(f"已检查 {len(summary.entries)} 份报告（无法读取 {summary.unreadable} 份），"
+                     f"共发现错误 {summary.errors} 项。\n结果：{out / 'index.html'}、{out / 'findings.json'}、"
+                     f"{out / 'findings.csv'}、{out / 'findings.xlsx'}\n")
+    return EXIT_FINDINGS if summary.errors else EXIT_OK
 
 
 def _cmd_rules_test(args: argparse.Namespace) -> int:
@@ -100,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pack", default=None, help="规则包名称（rules/ 下）或路径（默认按报告模板版本选择）")
     p.add_argument("--previous", default=None, metavar="LAST_YEAR", help="同一机关上一年度的报告，用于跨年度检查")
     p.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="批量模式：把每份报告的审核页、整改函和汇总（index.html、JSON、CSV、XLSX）写入该目录；"
+                        "输入中有目录时默认写入 reports_out/")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="批量模式并行进程数（默认按 CPU 核数，最多 4）")
+    p.add_argument("--no-letters", action="store_true", help="批量模式下不生成整改函")
     p.set_defaults(func=_cmd_check)
 
     rules = sub.add_parser("rules", help="维护规则包：列出规则、运行规则自带的测试用例")
