@@ -40,7 +40,7 @@ SEVERITIES = ("error", "warning", "info")
 RULE_KEYS = {"id", "title", "category", "severity", "basis", "check", "when", "message", "tests",
              "from_notes", "for_each_row", "for_each_cell", "locate", "disabled"}
 PACK_KEYS = {"pack", "extends", "template", "description", "params", "narrative", "rules", "disable",
-             "letter", "__marks__"}
+             "letter", "abstract", "__marks__"}
 NARRATIVE_KEYS = {"name", "label", "section", "patterns", "kind", "__marks__"}
 REGEX_TIMEOUT = 0.05   # seconds per search over report text
 
@@ -135,13 +135,14 @@ class PackSource:
     name: str
     chain: list[str]                 # the pack and its bases, nearest first
     files: list[str]
-    template: str
+    template: str | None
     description: str
     params: dict[str, Any]
     narrative: list[NarrativeSpec]
     rules: list[RuleSpec]
     disabled: set[str]
     letter: dict[str, Any]
+    abstract: bool = False          # a base of shared rules, with no template of its own
 
 
 def pack_files(ref: str, relative_to: Path | None = None) -> tuple[str, list[Path]]:
@@ -166,11 +167,16 @@ def pack_files(ref: str, relative_to: Path | None = None) -> tuple[str, list[Pat
     raise PackError(ref, f"找不到规则包（既不是 rules/ 下的包名，也不是存在的文件或目录）；可用的包：{known}")
 
 
-def available_packs() -> list[str]:
+def available_packs(include_abstract: bool = False) -> list[str]:
+    """Pack names under rules/ that can check a report (bases of shared rules left out unless asked)."""
     out = []
     for folder in sorted(rules_dir().iterdir()):
-        if folder.is_dir() and any(p.name != "template.yaml" for p in folder.glob("*.yaml")):
-            out.append(folder.name)
+        files = [p for p in folder.glob("*.yaml") if p.name != "template.yaml"] if folder.is_dir() else []
+        if not files:
+            continue
+        if not include_abstract and any("\nabstract: true" in "\n" + f.read_text(encoding="utf-8") for f in files):
+            continue
+        out.append(folder.name)
     return out
 
 
@@ -198,8 +204,9 @@ def read_pack(ref: str, relative_to: Path | None = None, _seen: tuple[str, ...] 
         base = read_pack(str(extends[0]), base_dir, _seen + (name,))
 
     template = next((d["template"] for d in docs if d.get("template")), base.template if base else None)
-    if not template:
-        raise PackError(where, "规则包没有声明 template（模板版本），也没有可继承的基础包")
+    abstract = any(d.get("abstract") is True for d in docs)
+    if not template and not abstract:
+        raise PackError(where, "规则包没有声明 template（模板版本），也没有继承到模板版本")
     params = dict(base.params) if base else {}
     narrative = list(base.narrative) if base else []
     rules: dict[str, RuleSpec] = {r.id: r for r in base.rules} if base else {}
@@ -246,8 +253,9 @@ def read_pack(ref: str, relative_to: Path | None = None, _seen: tuple[str, ...] 
                 disabled.discard(rid)
     return PackSource(
         name=name, chain=[name] + (base.chain if base else []), files=[str(f) for f in files] + (base.files if base else []),
-        template=str(template), description=description or (base.description if base else ""),
+        template=str(template) if template else None, description=description or (base.description if base else ""),
         params=params, narrative=narrative, rules=[rules[r] for r in order], disabled=disabled, letter=letter,
+        abstract=abstract,
     )
 
 
@@ -370,6 +378,9 @@ def expand_names(patterns: list[str], names: list[str]) -> list[str]:
 
 
 def compile_pack(source: PackSource) -> Pack:
+    if source.template is None:
+        raise PackError(source.name, f"规则包 {source.name} 是供其他规则包继承的公共基础包，没有模板版本，"
+                                     f"不能直接用于检查；请使用 {', '.join(p for p in available_packs() if p != source.name)}")
     template = load_template(source.template)
     schema = base_schema(template, source.params, source.narrative)
     vectors = list(template.vectors())
@@ -379,7 +390,7 @@ def compile_pack(source: PackSource) -> Pack:
         [f"section{i}" for i in range(1, 7)] + ["meta.agency", "meta.year", "meta.date", "meta.level"] + cells))
     rules: list[Rule] = []
     for spec in source.rules:
-        rules.append(_compile_rule(spec, schema, vectors, vector_cols, scalars_in_order))
+        rules.append(_compile_rule(spec, schema, vectors, vector_cols, scalars_in_order, template))
     return Pack(
         name=source.name, chain=source.chain, files=source.files, template=template,
         description=source.description, params=source.params, narrative=source.narrative,
@@ -388,7 +399,7 @@ def compile_pack(source: PackSource) -> Pack:
 
 
 def _compile_rule(spec: RuleSpec, schema: Schema, vectors: list[str], vector_cols: list[str],
-                  scalar_names: list[str]) -> Rule:
+                  scalar_names: list[str], template: Template) -> Rule:
     d = spec.data
     where = f"{spec.file}:{spec.line}:1"
     unknown = set(d) - RULE_KEYS
@@ -448,8 +459,13 @@ def _compile_rule(spec: RuleSpec, schema: Schema, vectors: list[str], vector_col
     tests = d.get("tests") or []
     if not isinstance(tests, list):
         raise PackError(_at(spec, "tests"), f"规则 {spec.id} 的 tests 应为列表")
+    try:
+        # A shared rule names the template it is checked against: {{ template_basis }}.
+        basis = _JINJA.from_string(str(d["basis"])).render(template_basis=template.basis, template=template.version)
+    except TemplateSyntaxError as exc:
+        raise PackError(_at(spec, "basis"), f"规则 {spec.id} 的 basis 模板有语法错误：{exc.message}") from None
     return Rule(
-        id=spec.id, title=str(d["title"]), category=d["category"], severity=d["severity"], basis=str(d["basis"]),
+        id=spec.id, title=str(d["title"]), category=d["category"], severity=d["severity"], basis=basis,
         file=spec.file, line=spec.line, check=check, when=when, message=message, message_source=str(d["message"]),
         from_notes=tuple(notes), for_each=for_each, locate=locate, tests=copy.deepcopy(tests), data=d,
     )
