@@ -29,6 +29,9 @@ def report_to_json(report: Report) -> dict[str, Any]:
     meta = {key: _plain(report.meta_value(key)) for key in ("agency", "year", "date", "level", "template")}
     for key, fact in report.meta.items():
         meta.setdefault(key, _plain(fact.value))
+    template_fact = report.meta.get("template")
+    if template_fact is not None and template_fact.raw:
+        meta["template_reason"] = template_fact.raw
     return {
         "source": report.source,
         "format": report.format,
@@ -66,6 +69,8 @@ def report_to_text(report: Report) -> str:
         if fact is None:
             continue
         value = fact.value
+        if key == "template" and fact.raw:
+            value = f"{value}（{fact.raw}）"
         if key == "level":
             value = f"{level_cn.get(value, value)}（{fact.raw}）" if fact.raw else level_cn.get(value, value)
         out.append(f"{label}：{_plain(value) if value is not None else '未找到'}")
