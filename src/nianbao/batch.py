@@ -32,7 +32,7 @@ class BatchOptions:
     jobs: int = 1
     letters: bool = True
     pages: bool = True
-    previous: dict[str, str] = field(default_factory=dict)   # source -> last year's report (filled by pairing)
+    pair: bool = True                # pair reports of the same agency across years, for cross-year rules
 
 
 def collect_inputs(paths: Iterable[str]) -> list[str]:
@@ -176,7 +176,8 @@ def run_batch(inputs: list[str], options: BatchOptions,
     out = options.out_dir
     out.mkdir(parents=True, exist_ok=True)
     opts = {"out_dir": str(out), "pages": options.pages, "letters": options.letters}
-    tasks = [(s, names[s], options.pack, options.previous.get(s), opts) for s in sources]
+    previous = _pairs(sources, options.jobs) if options.pair else {}
+    tasks = [(s, names[s], options.pack, previous.get(s), opts) for s in sources]
     entries: list[dict[str, Any]] = []
     csv_out, xlsx_out = CsvWriter(out / "findings.csv"), XlsxWriter(out / "findings.xlsx")
     ok = False
@@ -203,15 +204,32 @@ def run_batch(inputs: list[str], options: BatchOptions,
     return BatchSummary(entries, out)
 
 
+def _pairs(sources: list[str], jobs: int) -> dict[str, str]:
+    from .pairing import identify, pair_reports
+    ids = dict(zip(sources, _map(identify, sources, jobs)))
+    return pair_reports(sources, ids)
+
+
+def _map(fn, items: list, jobs: int) -> list:
+    if jobs <= 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    with _pool(jobs) as pool:
+        return pool.map(fn, items, chunksize=4)
+
+
+def _pool(jobs: int):
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    # maxtasksperchild bounds a worker's memory (pdfminer caches grow with what it has read).
+    return ctx.Pool(processes=jobs, maxtasksperchild=50)
+
+
 def _results(tasks: list[tuple], jobs: int):
     """Results in input order; several worker processes when jobs > 1."""
     if jobs <= 1 or len(tasks) <= 1:
         for task in tasks:
             yield check_one(task)
         return
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    # maxtasksperchild bounds a worker's memory (pdfminer caches grow with what it has read).
-    with ctx.Pool(processes=jobs, maxtasksperchild=50) as pool:
+    with _pool(jobs) as pool:
         yield from pool.imap(check_one, tasks, chunksize=1)
 
 

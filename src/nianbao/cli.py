@@ -46,6 +46,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     pack = load_pack(args.pack) if args.pack else None     # a broken pack stops here, before any report
     if args.out or args.jobs or any(os.path.isdir(f) for f in args.files):
+        if args.previous:
+            sys.stderr.write("nianbao: 参数错误：批量模式会自动配对相邻年度的报告，不能同时使用 --previous\n")
+            return EXIT_USAGE
         return _run_batch(args)
     previous = read_report(args.previous) if args.previous else None
     results: list[CheckResult] = []
@@ -76,7 +79,8 @@ def _run_batch(args: argparse.Namespace) -> int:
     from .batch import BatchOptions, default_jobs, run_batch
 
     options = BatchOptions(out_dir=Path(args.out or "reports_out"), pack=args.pack,
-                           jobs=args.jobs or default_jobs(), letters=not args.no_letters)
+                           jobs=args.jobs or default_jobs(), letters=not args.no_letters,
+                           pair=not args.no_pairing)
     bar = None
     if sys.stderr.isatty():
         from tqdm import tqdm
@@ -155,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "输入中有目录时默认写入 reports_out/")
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="批量模式并行进程数（默认按 CPU 核数，最多 4）")
     p.add_argument("--no-letters", action="store_true", help="批量模式下不生成整改函")
+    p.add_argument("--no-pairing", action="store_true",
+                   help="批量模式下不自动配对同一机关相邻年度的报告（默认配对，用于跨年度检查）")
     p.set_defaults(func=_cmd_check)
 
     rules = sub.add_parser("rules", help="维护规则包：列出规则、运行规则自带的测试用例")

@@ -1,0 +1,123 @@
+"""Template versions: gov-2019 detection and rules, outdated tables, overlays, cross-year pairs."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from conftest import REPO, real_path
+from nianbao.cli import main
+from nianbao.engine import check_report
+from nianbao.packs import load_pack
+from nianbao.reading import read_report
+
+GOV2019 = REPO / "tests" / "fixtures" / "gov2019-report-2020.txt"
+CLEAN = REPO / "tests" / "fixtures" / "clean-report.txt"
+
+
+def run_json(capsys, *args):
+    code = main(list(args))
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_gov2019_report_is_detected_and_read(capsys):
+    code, data = run_json(capsys, "parse", str(GOV2019), "--format", "json")
+    assert data["meta"]["template"] == "gov-2019"
+    assert "2019年试行版" in data["meta"]["template_reason"] and "本年新制作数量" in data["meta"]["template_reason"]
+    values = data["values"]
+    assert {k: v for k, v in values.items() if k.startswith("section2.")} == {
+        "section2.rules.made": 0, "section2.rules.published": 0, "section2.rules.total": 0,
+        "section2.normative_docs.made": 4, "section2.normative_docs.published": 4, "section2.normative_docs.total": 37,
+        "section2.licensing.prev_items": 215, "section2.licensing.change": -6, "section2.licensing.decisions": 1620,
+        "section2.other_services.prev_items": 48, "section2.other_services.change": 3,
+        "section2.other_services.decisions": 512,
+        "section2.penalty.prev_items": 402, "section2.penalty.change": 12, "section2.penalty.decisions": 356,
+        "section2.coercion.prev_items": 31, "section2.coercion.change": 0, "section2.coercion.decisions": 14,
+        "section2.fees.prev_items": 22, "section2.fees.change": -2,
+        "section2.procurement.items": 86, "section2.procurement.amount": 2365.48,
+    }
+    assert [values[f"section3.results.other.{c}"] for c in ("natural_person", "total")] == [1, 1]
+    assert not any(k.startswith("section3.results.other.overdue") for k in values)
+    assert data["notes"] == []
+
+
+def test_gov2019_report_is_checked_with_gov2019_rules(capsys):
+    code, data = run_json(capsys, "check", str(GOV2019), "--format", "json")
+    report = data["reports"][0]
+    assert report["pack"] == "gov-2019"
+    assert report["findings"] == [] and report["unchecked"] == []
+    assert code == 0
+
+
+def test_gov2019_results_total_uses_the_single_other_row(tmp_path, capsys):
+    text = GOV2019.read_text(encoding="utf-8").replace("（六）其他处理\t\t1\t0\t0\t0\t0\t0\t1",
+                                                        "（六）其他处理\t\t2\t0\t0\t0\t0\t0\t2")
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    _, data = run_json(capsys, "check", str(path), "--format", "json")
+    rules = {f["rule"] for f in data["reports"][0]["findings"]}
+    assert rules == {"table3-results-total"}
+
+
+def test_gov2019_tables_in_a_2024_report_are_outdated(tmp_path, capsys):
+    text = GOV2019.read_text(encoding="utf-8").replace("2020年", "2024年").replace("2021年3月15日", "2025年3月15日")
+    path = tmp_path / "2024.txt"
+    path.write_text(text, encoding="utf-8")
+    code, data = run_json(capsys, "check", str(path), "--format", "json")
+    report = data["reports"][0]
+    assert [(f["rule"], f["category"], f["severity"]) for f in report["findings"]] == [
+        ("outdated-rows", "template.outdated", "error")]
+    assert "2024年" in report["findings"][0]["message"] and "2021年版" in report["findings"][0]["message"]
+    assert code == 1
+
+
+def test_gov2021_report_of_2024_is_not_outdated(capsys):
+    _, data = run_json(capsys, "parse", str(CLEAN), "--format", "json")
+    assert data["meta"]["template"] == "gov-2021"
+    assert "本年制发件数" in data["meta"]["template_reason"]
+
+
+def test_overlay_changes_the_deadline_and_the_finding_follows(capsys):
+    code, data = run_json(capsys, "check", str(CLEAN), "--format", "json")
+    assert data["reports"][0]["findings"] == []                        # 2025-03-20 is within 31 March
+    code, data = run_json(capsys, "check", str(CLEAN), "--pack", "example-city", "--format", "json")
+    findings = data["reports"][0]["findings"]
+    assert [f["rule"] for f in findings] == ["date-deadline"]
+    assert "2025年2月20日" in findings[0]["message"]
+    assert findings[0]["basis"].startswith("示例市政务公开办通知")
+    assert code == 1
+
+
+def test_abstract_base_pack_cannot_check(capsys):
+    code = main(["check", str(CLEAN), "--pack", "common"])
+    assert code == 2
+    assert "公共基础包" in capsys.readouterr().err
+
+
+def test_real_pdfs_as_a_pair_are_consistent_and_a_changed_figure_is_caught():
+    this = read_report(str(real_path("huaian-hongze-2024.pdf")))
+    last = read_report(str(real_path("huaian-hongze-2023.pdf")))
+    pack = load_pack("gov-2021")
+    cross = lambda result: [f.rule for f in result.findings if f.category.startswith("crossyear.")]
+    assert cross(check_report(this, pack, last)) == []
+    changed = copy.deepcopy(last)
+    changed.values["section3.carryover.natural_person"].value = 2
+    changed.values["section3.carryover.total"].value = 2
+    result = check_report(this, pack, changed)
+    assert cross(result) == ["carried-equals-last-carryover"]
+    finding = next(f for f in result.findings if f.category.startswith("crossyear."))
+    assert "自然人列本年为0，上年为2" in finding.message
+    changed = copy.deepcopy(last)
+    changed.values["section2.normative_docs.in_force"].value = 4
+    assert cross(check_report(this, pack, changed)) == ["normative-docs-in-force-carried"]
+
+
+def test_agency_names_are_normalised_for_pairing():
+    from nianbao.pairing import agency_key, pair_reports
+    assert agency_key("淮安市洪泽区人民政府") == agency_key("洪泽区人民政府") == "洪泽区人民政府"
+    assert agency_key("交城县") == agency_key("交城县人民政府")
+    assert agency_key("淮安市人民政府") == "淮安市人民政府"
+    assert agency_key("淮安市市场监督管理局") == "淮安市市场监督管理局"
+    ids = {"a": ("洪泽区人民政府", 2024), "b": ("洪泽区人民政府", 2023), "c": ("交城县人民政府", 2024)}
+    assert pair_reports(["a", "b", "c"], ids) == {"a": "b"}
