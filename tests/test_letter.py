@@ -125,7 +125,7 @@ def test_sample_letter_addresses_the_agency_and_lists_every_finding(sample, pack
         assert len(matching) == 1, finding.message
         assert finding.basis.rstrip("。") in matching[0]
     # The figures and where they are.
-    late = next(t for t in items if "2025-04-08" in t)
+    late = next(t for t in items if "2025年4月8日" in t)
     assert late.startswith(("一、", "二、")) and "3月31日" in late and "第84行" in late
     fee = next(t for t in items if "信息处理费" in t)
     assert "见报告第79行" in fee

@@ -98,10 +98,14 @@ def check_one(task: tuple[str, str, str | None, str | None, dict]) -> dict[str, 
         data = result.to_json()
         entry = _entry(data, error=None)
         checked_at = dt.datetime.now().replace(microsecond=0)
-        if opts.get("pages"):
-            entry["page"] = _write_page(result, active, checked_at, out_dir, name)
-        if opts.get("letters") and result.findings:
-            entry["letter"] = _write_letter(result, active, checked_at.date(), out_dir, name)
+        try:
+            if opts.get("pages"):
+                entry["page"] = _write_page(result, active, checked_at, out_dir, name)
+            if opts.get("letters") and result.findings:
+                entry["letter"] = _write_letter(result, active, checked_at.date(), out_dir, name)
+        except NianbaoError as exc:
+            # The report was checked; only an output failed (e.g. a pack's letter template).
+            entry["output_error"] = exc.message
         return {"entry": entry, "report": data}
     except NianbaoError as exc:
         data = unreadable_json(source, exc.message)

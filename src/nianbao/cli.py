@@ -108,6 +108,38 @@ def _run_batch(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if summary.errors else EXIT_OK
 
 
+def _cmd_letter(args: argparse.Namespace) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from .atomic import atomic_write_text
+    from .engine import check_report
+    from .outputs.letter import NoFindings, render_letter_html, write_letter_docx
+    from .packs import load_pack
+    from .reading import read_report
+
+    pack = load_pack(args.pack) if args.pack else None
+    report = read_report(args.file, template=pack.template.version if pack else None)
+    active = pack or load_pack(str(report.meta_value("template")))
+    previous = read_report(args.previous, template=active.template.version) if args.previous else None
+    result = check_report(report, active, previous)
+    options = {"sender": args.sender, "reference": args.reference, "contact": args.contact,
+               "deadline_days": args.deadline_days, "include_info": True if args.include_info else None,
+               "template": args.template}
+    out = Path(args.out) if args.out else Path("reports_out") / "letters" / f"{Path(args.file).stem}.{args.format}"
+    today = dt.date.today()
+    try:
+        if args.format == "docx":
+            write_letter_docx(result, active, today, out, options)
+        else:
+            atomic_write_text(out, render_letter_html(result, active, today, options))
+    except NoFindings as exc:
+        sys.stdout.write(f"{args.file}：{exc.message}\n")
+        return EXIT_OK
+    sys.stdout.write(f"已生成整改函：{out}（错误 {result.count('error')} 项，警告 {result.count('warning')} 项）\n")
+    return EXIT_OK
+
+
 def _cmd_rules_test(args: argparse.Namespace) -> int:
     from .packs import load_pack
     from .packtests import run_pack_cases
@@ -162,6 +194,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pairing", action="store_true",
                    help="批量模式下不自动配对同一机关相邻年度的报告（默认配对，用于跨年度检查）")
     p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("letter", help="为一份报告生成审核意见函（整改通知），HTML 或 Word（.docx）")
+    p.add_argument("file", metavar="FILE", help="报告文件")
+    p.add_argument("--format", choices=["html", "docx"], default="html", help="输出格式（默认 html）")
+    p.add_argument("--out", default=None, metavar="PATH", help="输出文件（默认 reports_out/letters/<报告文件名>.<格式>）")
+    p.add_argument("--pack", default=None, help="规则包名称或路径（默认按报告模板版本选择）")
+    p.add_argument("--previous", default=None, metavar="LAST_YEAR", help="同一机关上一年度的报告，用于跨年度检查")
+    p.add_argument("--sender", default=None, help="发文机关（默认取规则包 letter.sender）")
+    p.add_argument("--reference", default=None, help="发文字号")
+    p.add_argument("--contact", default=None, help="联系人及电话")
+    p.add_argument("--deadline-days", type=int, default=None, metavar="N", help="整改期限（自今日起的天数）")
+    p.add_argument("--include-info", action="store_true", help="把“提示”级别的问题也写入函件")
+    p.add_argument("--template", default=None, metavar="PATH", help="自定义函件模板（Jinja2，沙箱中渲染）")
+    p.set_defaults(func=_cmd_letter)
 
     rules = sub.add_parser("rules", help="维护规则包：列出规则、运行规则自带的测试用例")
     rsub = rules.add_subparsers(dest="rules_command", metavar="子命令")

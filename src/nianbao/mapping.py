@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 from .cells import has_cjk, is_label, parse_number
 from .document import Block, Cell, Document
 from .model import Fact, Paragraph, Report, Section
-from .template import Template, normalize_label
+from .template import Template, load_template, normalize_label
 from . import metadata
 
 _CN_NUM = "一二三四五六七八九十"
@@ -248,9 +248,10 @@ class _Mapper:
             seen[row.name] = entry
             printed = "".join(c.text for c in entry.label_cells)
             if row.template and row.template != self.t.version:
+                old = load_template(row.template)
                 self.report.note("template.outdated",
-                                 f"表三“（{row.group}）{row.label}”为{row.template}旧版格式的单行，"
-                                 f"{self.t.version}版模板要求分列各项",
+                                 f"表三“（{row.group}）{row.label}”沿用{_edition(old)}格式的单行，"
+                                 f"{_edition(self.t)}格式要求分列各项（{self.t.basis}）",
                                  entry.block.location, vector_cells(row.name, self.t), row=row.name)
             elif how == "variant":
                 self.report.note("template.label_variant",
@@ -356,6 +357,12 @@ class _Mapper:
                              f"{table_cn}“{row_title}”行只有{len(found)}个数值，模板应有{len(names)}个；"
                              f"无法确定缺少哪一列的{len(unresolved)}个单元格未取值",
                              block.location, names, values=found, unresolved=unresolved)
+
+
+def _edition(template: Template) -> str:
+    """'中华人民共和国政府信息公开工作年度报告格式（2019年试行版）' -> '2019年试行版'."""
+    m = re.search(r"（([^（）]*版)）", template.title)
+    return m.group(1) if m else template.version
 
 
 def t2row_names(row) -> list[str]:

@@ -333,7 +333,21 @@ def make_jinja() -> SandboxedEnvironment:
     env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = _fmt_number
     env.filters["find"] = _find
+    env.filters["cndate"] = _cn_date
     return env
+
+
+def _cn_date(value: Any) -> str:
+    """'2025-04-08' or a date -> 2025年4月8日, as dates are written in official documents."""
+    import datetime as _dt
+    if isinstance(value, str):
+        try:
+            value = _dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, _dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return "（空白）" if value is None else str(value)
 
 
 def _find(text: Any, pattern: str) -> str:
