@@ -208,16 +208,12 @@ def _variant(stem: str, size: float, reason: str | None = None):
     return pytest.param(stem, size, id=f"{stem}-{size:g}pt", marks=marks)
 
 
-_DATE_FRAGMENT = (
-    "metadata.extract() takes a wrapped line of the preamble paragraph, '2024年1月1日至12月31日。', "
-    "for a date-only line (is_date_line accepts any line of <=24 chars that contains a date) and sets "
-    "meta.date = 2024-01-01; from the .txt (one line per paragraph) meta.date is None")
 
 
 @pytest.mark.parametrize("stem, size", [
     _variant("sample", 10.0),
     _variant("sample", 14.0),
-    _variant("003", 11.0, _DATE_FRAGMENT),
+    _variant("003", 11.0),
 ])
 def test_other_text_sizes(stem, size, reports, pack):
     if stem == "sample":

@@ -158,6 +158,39 @@ def _cmd_rules_test(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+def _cmd_rules_lint(args: argparse.Namespace) -> int:
+    from .ruletools import lint_pack
+
+    problems = lint_pack(args.pack)
+    for problem in problems:
+        sys.stdout.write(f"{problem}\n")
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    sys.stdout.write(f"规则包 {args.pack}：错误 {errors} 项，警告 {warnings} 项\n")
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def _cmd_rules_doc(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .atomic import atomic_write_text
+    from .ruletools import render_rules_doc
+
+    html = render_rules_doc(args.pack, dt.datetime.now().replace(microsecond=0))
+    out = args.out or f"reports_out/rules-{os.path.basename(os.path.normpath(args.pack)).removesuffix('.yaml')}.html"
+    atomic_write_text(out, html)
+    sys.stdout.write(f"已生成规则目录：{out}\n")
+    return EXIT_OK
+
+
+def _cmd_rules_diff(args: argparse.Namespace) -> int:
+    from .ruletools import diff_packs, format_diff
+
+    changes = diff_packs(args.pack_a, args.pack_b)
+    sys.stdout.write(format_diff(args.pack_a, args.pack_b, changes).rstrip("\n") + "\n")
+    return EXIT_OK
+
+
 def _cmd_rules_list(args: argparse.Namespace) -> int:
     from .findings import SEVERITY_CN
     from .packs import load_pack
@@ -214,6 +247,17 @@ def build_parser() -> argparse.ArgumentParser:
     r = rsub.add_parser("test", help="运行规则包中每条规则自带的测试用例")
     r.add_argument("pack", nargs="?", default="gov-2021", metavar="PACK", help="规则包名称或路径（默认 gov-2021）")
     r.set_defaults(func=_cmd_rules_test)
+    r = rsub.add_parser("lint", help="检查规则包文件：格式、表达式、重复编号、类别、测试用例（给出文件:行:列）")
+    r.add_argument("pack", metavar="PATH", help="规则包名称或路径")
+    r.set_defaults(func=_cmd_rules_lint)
+    r = rsub.add_parser("doc", help="生成规则包的 HTML 规则目录（每条规则的依据、表达式和示例）")
+    r.add_argument("pack", metavar="PACK", help="规则包名称或路径")
+    r.add_argument("--out", default=None, metavar="FILE", help="输出文件（默认 reports_out/rules-<包名>.html）")
+    r.set_defaults(func=_cmd_rules_doc)
+    r = rsub.add_parser("diff", help="比较两个规则包：新增、删除、修改的规则，参数和模板栏目的差异")
+    r.add_argument("pack_a", metavar="PACK_A", help="原规则包")
+    r.add_argument("pack_b", metavar="PACK_B", help="新规则包")
+    r.set_defaults(func=_cmd_rules_diff)
     r = rsub.add_parser("list", help="列出规则包中的全部规则")
     r.add_argument("pack", nargs="?", default="gov-2021", metavar="PACK", help="规则包名称或路径（默认 gov-2021）")
     r.set_defaults(func=_cmd_rules_list)

@@ -16,6 +16,9 @@ from .model import Location, ParseNote
 class Cell:
     text: str
     location: Location
+    # A grid position covered by a merged cell that starts elsewhere (colspan/rowspan,
+    # gridSpan/vMerge): "" in the row shape, but not a cell of its own.
+    spanned: bool = False
 
 
 @dataclass

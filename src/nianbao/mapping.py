@@ -139,7 +139,8 @@ class _Mapper:
             if is_label(cell.text):
                 last_label = i
         label_cells = [c for c in cells[: last_label + 1] if c.text.strip()]
-        value_cells = cells[last_label + 1:]
+        # Positions covered by a merged value cell are not cells of their own.
+        value_cells = [c for c in cells[last_label + 1:] if not c.spanned]
         label = normalize_label("".join(c.text for c in label_cells))
         has_values = any(c.text.strip() for c in value_cells)
 
@@ -336,25 +337,25 @@ class _Mapper:
                 constraints: list[Callable[[Sequence], bool]], table: str, row_title: str,
                 money: bool = False) -> None:
         self._mark_table(table)
-        cells, ambiguous, kind = _align(value_cells, len(names), constraints)
+        cells, ambiguous, kind, printed = _align(value_cells, len(names), constraints)
         for name, cell in zip(names, cells):
             if cell is None:
                 continue
             value = parse_number(cell.text)
             self.report.values[name] = Fact(name, value, cell.text, cell.location)
-        found = [c.text for c in value_cells if c.text.strip()]
+        found = [c.text if c.text.strip() else "（空）" for c in printed]
         table_cn = {"table2": "表二", "table3": "表三", "table4": "表四"}[table]
         if kind == "surplus":
             unresolved = [n for n, c in zip(names, cells) if c is None]
             tail = f"无法确定对应关系的{len(unresolved)}个单元格未取值" if unresolved else "多出的数值已按本行合计关系排除"
             self.report.note("structure.extra_cells",
-                             f"{table_cn}“{row_title}”行有{len(found)}个数值，比模板多{len(found) - len(names)}个"
+                             f"{table_cn}“{row_title}”行有{len(found)}个数值单元格，比模板多{len(found) - len(names)}个"
                              f"（{' '.join(found)}）；{tail}",
                              block.location, names, values=found, unresolved=unresolved)
         elif kind == "short":
             unresolved = [n for n, c in zip(names, cells) if c is None]
             self.report.note("value.blank",
-                             f"{table_cn}“{row_title}”行只有{len(found)}个数值，模板应有{len(names)}个；"
+                             f"{table_cn}“{row_title}”行只有{len(found)}个数值单元格，模板应有{len(names)}个；"
                              f"无法确定缺少哪一列的{len(unresolved)}个单元格未取值",
                              block.location, names, values=found, unresolved=unresolved)
 
@@ -383,8 +384,20 @@ def _sum_constraint(parts: int, offset: int = 0) -> Callable[[Sequence], bool]:
     return check
 
 
-def _align(value_cells: list[Cell], n: int, constraints) -> tuple[list[Cell | None], bool, str]:
-    """Return (cells per column or None where undecidable, ambiguous?, kind)."""
+def _align(value_cells: list[Cell], n: int, constraints) -> tuple[list[Cell | None], bool, str, list[Cell]]:
+    """(cell per column or None where undecidable, ambiguous?, kind, the printed cells considered)."""
+    aligned, ambiguous, kind = _align_cells(value_cells, n, constraints)
+    cells = list(value_cells)
+    lead = 0
+    while lead < len(cells) and not cells[lead].text.strip():
+        lead += 1
+    trail = 0
+    while trail < len(cells) - lead and not cells[len(cells) - 1 - trail].text.strip():
+        trail += 1
+    return aligned, ambiguous, kind, cells[lead: len(cells) - trail]
+
+
+def _align_cells(value_cells: list[Cell], n: int, constraints) -> tuple[list[Cell | None], bool, str]:
     cells = list(value_cells)
     lead = 0
     while lead < len(cells) and not cells[lead].text.strip():
@@ -469,17 +482,35 @@ def _closest(text: str, options: list[str], cutoff: float) -> str | None:
 
 
 def _paragraphs(lines: list[Block]) -> list[Paragraph]:
-    """Join printed lines into paragraphs: a line not ending a sentence continues on the next."""
+    """Join printed lines into paragraphs.
+
+    A line not ending a sentence continues on the next. Where the layout is
+    known (PDF), a line that runs to the right margin continues too, even if
+    it happens to end with 。, unless the next line is indented.
+    """
+    boxes = [b.location.bbox for b in lines if b.location.bbox]
+    left = min((box[0] for box in boxes), default=None)
+    right = max((box[2] for box in boxes), default=None)
     paragraphs: list[Paragraph] = []
     current: Paragraph | None = None
+    previous: Block | None = None
     for block in lines:
         text = block.text.strip()
         if not text:
             continue
-        if current is not None and current.text and current.text[-1] not in _TERMINAL:
-            current.segments.append((len(current.text), block.location))
-            current.text += text
-            continue
+        if current is not None and current.text:
+            continues = current.text[-1] not in _TERMINAL
+            prev_box, box = previous.location.bbox if previous else None, block.location.bbox
+            if not continues and prev_box and box and left is not None and right is not None:
+                full_line = prev_box[2] >= right - 14
+                indented = box[0] > left + 10
+                continues = full_line and not indented and previous.location.page == block.location.page
+            if continues:
+                current.segments.append((len(current.text), block.location))
+                current.text += text
+                previous = block
+                continue
         current = Paragraph(text, [(0, block.location)])
         paragraphs.append(current)
+        previous = block
     return paragraphs

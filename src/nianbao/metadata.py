@@ -64,7 +64,13 @@ def is_date_line(text: str) -> bool:
     if len(compact) > 24:
         return False
     m = _DATE_LINE.match(compact)
-    return bool(m) and parse_date(m.group(1)) is not None
+    if not m:
+        return False
+    # The date must be the whole line: "2024年1月1日至12月31日。" is prose that wrapped.
+    candidate = m.group(1).rstrip("。.")
+    if not any(rx.fullmatch(candidate) for rx in (_DATE, _DATE_CN, _DATE_ISO)):
+        return False
+    return parse_date(candidate) is not None
 
 
 def split_signature(report: Report, lines: list[Block]) -> list[Block]:

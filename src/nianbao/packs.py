@@ -102,19 +102,71 @@ class RuleSpec:
     file: str
     line: int
     marks: dict[str, tuple[int, int, str | None]] = field(default_factory=dict)
+    # For a rule overridden by an extending pack: the file each inherited key was written in.
+    key_files: dict[str, str] = field(default_factory=dict)
+
+    def file_of(self, key: str) -> str:
+        return self.key_files.get(key, self.file)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
 
     def origin(self, key: str) -> tuple[str, int, int]:
         """Where the value of `key` starts in its file, for expression errors."""
+        file = self.file_of(key)
         line, col, style = self.marks.get(key, (self.line, 1, None))
         if style in ("|", ">"):
-            # Block scalar: the text starts on the next line, indented.
-            return (self.file, line + 1, col + 2)
+            block = _block_scalar(file, line)
+            if block is not None:
+                return (file, block[1], block[2])
+            return (file, line + 1, col + 2)
         if style in ("'", '"'):
-            return (self.file, line, col + 1)
-        return (self.file, line, col)
+            return (file, line, col + 1)
+        return (file, line, col)
+
+    def source(self, key: str) -> str:
+        """The expression as written. A folded (>) block keeps its line breaks, so that
+        error positions map back onto the file's own lines and columns."""
+        line, _, style = self.marks.get(key, (self.line, 1, None))
+        if style in ("|", ">"):
+            block = _block_scalar(self.file_of(key), line)
+            if block is not None:
+                return block[0]
+        return str(self.data[key])
+
+
+def _file_lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def _block_scalar(path: str, indicator_line: int) -> tuple[str, int, int] | None:
+    """The raw text of a YAML block scalar whose `|`/`>` is on `indicator_line` (1-based):
+    (text with its indentation removed, first content line, its column)."""
+    lines = _file_lines(path)
+    if not 1 <= indicator_line <= len(lines):
+        return None
+    key_indent = len(lines[indicator_line - 1]) - len(lines[indicator_line - 1].lstrip(" "))
+    body: list[str] = []
+    first = None
+    indent = None
+    for number in range(indicator_line + 1, len(lines) + 1):
+        raw = lines[number - 1]
+        if not raw.strip():
+            if first is not None:
+                body.append("")
+            continue
+        width = len(raw) - len(raw.lstrip(" "))
+        if width <= key_indent:
+            break
+        if first is None:
+            first, indent = number, width
+        body.append(raw[indent:] if width >= (indent or 0) else raw.strip())
+    if first is None or indent is None:
+        return None
+    return "\n".join(body).rstrip("\n"), first, indent + 1
 
 
 @dataclass
@@ -241,9 +293,11 @@ def read_pack(ref: str, relative_to: Path | None = None, _seen: tuple[str, ...] 
                 # Override from an extending pack: only the keys given change.
                 merged = dict(rules[rid].data)
                 merged.update(data)
-                merged_marks = dict(rules[rid].marks)
+                base_spec = rules[rid]
+                merged_marks = dict(base_spec.marks)
                 merged_marks.update(marks)
-                rules[rid] = RuleSpec(rid, merged, file, line, merged_marks)
+                key_files = {k: base_spec.file_of(k) for k in base_spec.data if k not in data}
+                rules[rid] = RuleSpec(rid, merged, file, line, merged_marks, key_files)
             else:
                 rules[rid] = RuleSpec(rid, data, file, line, marks)
                 order.append(rid)
@@ -448,9 +502,9 @@ def _compile_rule(spec: RuleSpec, schema: Schema, vectors: list[str], vector_col
     check = when = None
     try:
         if d.get("check"):
-            check = compile_expr(str(d["check"]), rule_schema, origin=spec.origin("check"))
+            check = compile_expr(spec.source("check"), rule_schema, origin=spec.origin("check"))
         if d.get("when"):
-            when = compile_expr(str(d["when"]), rule_schema, origin=spec.origin("when"))
+            when = compile_expr(spec.source("when"), rule_schema, origin=spec.origin("when"))
     except RuleError as exc:
         raise PackError(f"{exc.file}:{exc.line}:{exc.col}", _rule_error_text(exc)) from None
     try:

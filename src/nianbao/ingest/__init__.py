@@ -9,7 +9,7 @@ import os
 import zipfile
 
 from ..document import Document
-from ..errors import InputError
+from ..errors import InputError, UnreadableInput
 
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<table", b"<div", b"<p>", b"<p ")
 
@@ -21,7 +21,8 @@ def sniff_format(path: str, head: bytes) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "docx"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise InputError(path, "这是旧版 Office 二进制文件（.doc 等），请另存为 .docx 或 PDF 后再检查")
+        raise InputError(path, "这是旧版 Office 二进制文件（.doc 等）或加密的 Office 文档，"
+                               "请另存为未加密的 .docx 或 PDF 后再检查")
     probe = head[:4096].lower()
     probe = probe.replace(b"\x00", b"")  # UTF-16 pages
     if any(marker in probe for marker in _HTML_MARKERS):
@@ -51,7 +52,12 @@ def read_document(path: str) -> Document:
         from .pdf import read_pdf
         return read_pdf(path)
     if fmt == "docx":
-        if not _is_docx(path):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+        except (zipfile.BadZipFile, OSError):
+            raise UnreadableInput(path, "文件已损坏或不完整（ZIP 结构无法读取），无法打开") from None
+        if "word/document.xml" not in names:
             raise InputError(path, "这是一个 ZIP 压缩文件，但不是 Word .docx 文档")
         from .docx import read_docx
         return read_docx(path)
@@ -63,10 +69,3 @@ def read_document(path: str) -> Document:
     from .text import read_text
     return read_text(path, data)
 
-
-def _is_docx(path: str) -> bool:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return "word/document.xml" in zf.namelist()
-    except (zipfile.BadZipFile, OSError):
-        return False

@@ -161,20 +161,20 @@ class _Reader:
     def table(self, tbl) -> bool:
         """Emit a data table's rows and return True; False for a layout table."""
         rows = [tr for tr in tbl.iter(TR) if _nearest_table(tr) is tbl]
-        grid: list[list[str]] = []
+        grid: list[list[tuple[str, bool]]] = []     # (text, spanned) per grid column
         for tr in rows:
             trpr = tr.find(TR_PR)
-            cells: list[str] = [""] * _int_val(trpr.find(GRID_BEFORE) if trpr is not None else None, 0)
+            cells: list[tuple[str, bool]] = [("", False)] * _int_val(trpr.find(GRID_BEFORE) if trpr is not None else None, 0)
             for tc in _row_cells(tr):
                 lines, nested = _cell_lines(tc)
                 if nested or is_prose(lines):
                     return False
                 tcpr = tc.find(TC_PR)
                 span = max(1, _int_val(tcpr.find(GRID_SPAN) if tcpr is not None else None, 1))
-                text = "" if _is_continue(tc) else join_fragments(lines)
-                cells.append(text)
-                cells.extend([""] * (span - 1))
-            cells.extend([""] * _int_val(trpr.find(GRID_AFTER) if trpr is not None else None, 0))
+                continued = _is_continue(tc)
+                cells.append(("", True) if continued else (join_fragments(lines), False))
+                cells.extend([("", True)] * (span - 1))
+            cells.extend([("", False)] * _int_val(trpr.find(GRID_AFTER) if trpr is not None else None, 0))
             grid.append(cells)
         width = max((len(r) for r in grid), default=0)
         if width < 2:
@@ -183,8 +183,8 @@ class _Reader:
         self.tables += 1
         for m, cells in enumerate(grid, start=1):
             loc = Location(self.path, label=f"表格{index + 1}第{m}行")
-            cells = cells + [""] * (width - len(cells))
-            self.doc.blocks.append(Block.row([Cell(text, loc) for text in cells], loc, table=index))
+            cells = cells + [("", False)] * (width - len(cells))
+            self.doc.blocks.append(Block.row([Cell(text, loc, spanned) for text, spanned in cells], loc, table=index))
         return True
 
 

@@ -385,6 +385,7 @@ class _Reader:
                     return False
                 texts[id(cell)] = text
         grid: dict[tuple[int, int], str] = {}
+        covered: set[tuple[int, int]] = set()
         n_rows = len(rows)
         area = 0
         for r, cells in enumerate(cells_by_row):
@@ -402,8 +403,11 @@ class _Reader:
                     raise UnreadableInput(self.path, "网页中的表格合并单元格范围异常庞大，无法解析")
                 for dr in range(rowspan):
                     for dc in range(colspan):
-                        grid.setdefault((r + dr, c + dc), "")
+                        if (r + dr, c + dc) not in grid:
+                            grid[(r + dr, c + dc)] = ""
+                            covered.add((r + dr, c + dc))
                 grid[(r, c)] = texts[id(cell)]
+                covered.discard((r, c))
                 c += colspan
         if not grid:
             return False
@@ -421,7 +425,7 @@ class _Reader:
             if not any((r, c) in grid for c in range(width)):
                 continue
             loc = Location(self.path, line=tr.sourceline, label=f"表格{index + 1}第{r + 1}行")
-            cells = [Cell(grid.get((r, c), ""), loc) for c in range(width)]
+            cells = [Cell(grid.get((r, c), ""), loc, (r, c) in covered) for c in range(width)]
             self.doc.blocks.append(Block.row(cells, loc, table=index))
         return True
 
