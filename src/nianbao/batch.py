@@ -179,6 +179,10 @@ def run_batch(inputs: list[str], options: BatchOptions,
     names = output_names(sources)
     out = options.out_dir
     out.mkdir(parents=True, exist_ok=True)
+    # Temp files an interrupted earlier run left behind (never renamed, so never taken for results).
+    for stale in out.rglob(".*.part*"):
+        if stale.is_file():
+            stale.unlink()
     opts = {"out_dir": str(out), "pages": options.pages, "letters": options.letters}
     previous = _pairs(sources, options.jobs) if options.pair else {}
     tasks = [(s, names[s], options.pack, previous.get(s), opts) for s in sources]
