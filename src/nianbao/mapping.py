@@ -387,24 +387,24 @@ def _sum_constraint(parts: int, offset: int = 0) -> Callable[[Sequence], bool]:
 def _align(value_cells: list[Cell], n: int, constraints) -> tuple[list[Cell | None], bool, str, list[Cell]]:
     """(cell per column or None where undecidable, ambiguous?, kind, the printed cells considered)."""
     aligned, ambiguous, kind = _align_cells(value_cells, n, constraints)
-    cells = list(value_cells)
+    lead, trail = _edges(value_cells)
+    return aligned, ambiguous, kind, value_cells[lead: len(value_cells) - trail]
+
+
+def _edges(cells: list[Cell]) -> tuple[int, int]:
+    """How many empty cells open and close a row's value region."""
     lead = 0
     while lead < len(cells) and not cells[lead].text.strip():
         lead += 1
     trail = 0
     while trail < len(cells) - lead and not cells[len(cells) - 1 - trail].text.strip():
         trail += 1
-    return aligned, ambiguous, kind, cells[lead: len(cells) - trail]
+    return lead, trail
 
 
 def _align_cells(value_cells: list[Cell], n: int, constraints) -> tuple[list[Cell | None], bool, str]:
     cells = list(value_cells)
-    lead = 0
-    while lead < len(cells) and not cells[lead].text.strip():
-        lead += 1
-    trail = 0
-    while trail < len(cells) - lead and not cells[len(cells) - 1 - trail].text.strip():
-        trail += 1
+    lead, trail = _edges(cells)
     core = cells[lead: len(cells) - trail]
     k = len(core)
     if k == n:

@@ -33,34 +33,12 @@ from jinja2 import nodes as jnodes
 
 from . import packs as P
 from .errors import NianbaoError, PackError
+from .findings import CATEGORY_CN, SEVERITY_CN
 from .lang import RuleError, Schema, compile_expr
 from .template import Template, available_templates, describe, load_template
 
 # ---------------------------------------------------------------------------
 # Chinese names shown to supervisors
-SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
-CATEGORY_CN: dict[str, str] = {
-    "structure.missing_section": "缺少章节",
-    "structure.missing_table": "缺少统计表",
-    "structure.missing_row": "缺少表格行",
-    "structure.extra_cells": "表格数值个数不符",
-    "structure.order": "章节顺序",
-    "value.blank": "空白单元格",
-    "value.invalid": "数值无效",
-    "arith.balance": "勾稽关系",
-    "arith.sum": "合计数",
-    "narrative.mismatch": "正文与表格不一致",
-    "date.missing": "缺少落款日期",
-    "date.period": "统计期间",
-    "date.deadline": "公布时限",
-    "template.outdated": "沿用旧版格式",
-    "template.label_variant": "表格项目名称",
-    "content.required_missing": "缺少规定内容",
-    "text.duplicate_word": "重复字词",
-    "crossyear.carryover": "跨年度结转",
-    "crossyear.in_force": "现行有效件数衔接",
-    "parse.unreadable": "无法读取",
-}
 EXPECT_CN = {"pass": "应通过", "fail": "应发现问题", "unknown": "无法检查"}
 GOT_CN = {"pass": "通过", "fail": "发现问题", "unknown": "无法检查", "error": "运行出错", "-": "未运行"}
 KIND_CN = {"number": "件数", "percent": "百分比", "change": "增减幅度"}

@@ -23,32 +23,10 @@ import jinja2
 
 from ..findings import SEVERITY_CN, SEVERITY_ORDER, CheckResult, Finding
 from ..model import Fact, Location, Report
+from ..findings import CATEGORY_CN
 from ..packs import CATEGORIES, Pack
 from ..template import Template, describe
 
-# Chinese names of the fixed finding categories (packs.CATEGORIES).
-CATEGORY_CN: dict[str, str] = {
-    "structure.missing_section": "缺少章节",
-    "structure.missing_table": "缺少统计表",
-    "structure.missing_row": "缺少表格行",
-    "structure.extra_cells": "表格数值个数不符",
-    "structure.order": "章节顺序",
-    "value.blank": "空白单元格",
-    "value.invalid": "数值无效",
-    "arith.balance": "勾稽关系",
-    "arith.sum": "合计数",
-    "narrative.mismatch": "正文与表格不一致",
-    "date.missing": "缺少落款日期",
-    "date.period": "统计期间",
-    "date.deadline": "公布时限",
-    "template.outdated": "沿用旧版格式",
-    "template.label_variant": "表格项目名称",
-    "content.required_missing": "缺少规定内容",
-    "text.duplicate_word": "重复字词",
-    "crossyear.carryover": "跨年度结转",
-    "crossyear.in_force": "现行有效件数衔接",
-    "parse.unreadable": "无法读取",
-}
 assert set(CATEGORY_CN) == set(CATEGORIES), "every fixed category needs a Chinese name"
 
 LEVEL_CN = {"government": "本级政府", "department": "政府部门"}
