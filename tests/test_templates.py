@@ -121,3 +121,17 @@ def test_agency_names_are_normalised_for_pairing():
     assert agency_key("淮安市市场监督管理局") == "淮安市市场监督管理局"
     ids = {"a": ("洪泽区人民政府", 2024), "b": ("洪泽区人民政府", 2023), "c": ("交城县人民政府", 2024)}
     assert pair_reports(["a", "b", "c"], ids) == {"a": "b"}
+
+
+def test_gov2019_report_published_as_a_web_page(tmp_path):
+    """Real 2019/2020 reports were published as web pages (often GB2312): same values, same verdict."""
+    from fixtures_render import render_html
+    text = GOV2019.read_text(encoding="utf-8")
+    page = tmp_path / "2020.html"
+    page.write_bytes(render_html(text, encoding="gb2312"))
+    from_txt, from_html = read_report(str(GOV2019)), read_report(str(page))
+    assert from_html.format == "html"
+    assert from_html.meta_value("template") == "gov-2019"
+    assert {k: f.value for k, f in from_html.values.items()} == {k: f.value for k, f in from_txt.values.items()}
+    result = check_report(from_html, load_pack("gov-2019"))
+    assert result.findings == [] and result.unchecked == []

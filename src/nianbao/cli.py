@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from .errors import NianbaoError
+from .errors import NianbaoError, UnreadableInput
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -56,6 +56,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             report = read_report(path, template=pack.template.version if pack else None)
+        except UnreadableInput as exc:
+            # A report file whose content cannot be read (scan, encrypted, corrupt): one
+            # parse.unreadable finding in the output, the one-line reason on stderr.
+            sys.stderr.write(f"nianbao: {exc}\n")
+            failures.append(unreadable_json(path, exc.message))
+            continue
         except NianbaoError as exc:
             if len(args.files) == 1:
                 raise
@@ -69,7 +75,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         json.dump({"reports": [r.to_json() for r in results] + failures}, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write("\n".join(result_to_text(r) for r in results))
+        texts = [result_to_text(r) for r in results]
+        texts += [f"══ {f['source']}\n\n【错误】\n  ● 报告内容可以读取  [parse.unreadable · unreadable]\n"
+                  f"    {f['findings'][0]['message']}\n" for f in failures]
+        sys.stdout.write("\n".join(texts))
+    if failures and not results and len(args.files) == 1:
+        return EXIT_USAGE            # the one input could not be read
     return EXIT_FINDINGS if failures or any(r.has_errors for r in results) else EXIT_OK
 
 
