@@ -237,7 +237,7 @@ def _run_plain(rule: Rule, facts, ctx: _Context, result: CheckResult, report: Re
 
 def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report: Report) -> None:
     var, items = rule.for_each  # type: ignore[misc]
-    cols = ctx.pack.template.table3_columns
+    vectors = ctx.pack.template.vectors()
     params = ctx.pack.params
     bad_cells: list[dict[str, Any]] = []
     cell_names: list[str] = []
@@ -248,6 +248,7 @@ def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report:
     # report" verdicts are remembered: most cells are 0 and share one verdict.
     memo = rule.quiet if local_only else None
     for item in items:
+        cols = vectors.get(item, ())
         if var == "row":
             local = {f"row.{c}": facts[f"{item}.{c}"] for c in cols if f"{item}.{c}" in facts}
         else:

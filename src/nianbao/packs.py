@@ -452,7 +452,7 @@ def compile_pack(source: PackSource) -> Pack:
     template = load_template(source.template)
     schema = base_schema(template, source.params, source.narrative)
     vectors = list(template.vectors())
-    vector_cols = template.table3_columns
+    vector_cols = template.vectors()
     cells = [n for group in template.table_cells().values() for n in group]
     scalars_in_order = list(dict.fromkeys(
         [f"section{i}" for i in range(1, 7)] + ["meta.agency", "meta.year", "meta.date", "meta.level"] + cells))
@@ -466,7 +466,7 @@ def compile_pack(source: PackSource) -> Pack:
     )
 
 
-def _compile_rule(spec: RuleSpec, schema: Schema, vectors: list[str], vector_cols: list[str],
+def _compile_rule(spec: RuleSpec, schema: Schema, vectors: list[str], vector_cols: dict[str, list[str]],
                   scalar_names: list[str], template: Template) -> Rule:
     d = spec.data
     where = f"{spec.file}:{spec.line}:1"
@@ -495,7 +495,11 @@ def _compile_rule(spec: RuleSpec, schema: Schema, vectors: list[str], vector_col
                 raise PackError(_at(spec, key), f"规则 {spec.id} 的 {key} 没有匹配到任何名称：{patterns}")
             for_each = (var, names)
             if var == "row":
-                rule_schema = Schema(scalars=schema.scalars, vectors={**schema.vectors, "row": vector_cols},
+                shapes = {tuple(vector_cols[n]) for n in names}
+                if len(shapes) > 1:
+                    raise PackError(_at(spec, key), f"规则 {spec.id} 的 {key} 匹配到的行列数不同（如表二与表三的行），"
+                                                    f"请分成两条规则")
+                rule_schema = Schema(scalars=schema.scalars, vectors={**schema.vectors, "row": list(shapes.pop())},
                                      allow_prev=True)
             else:
                 rule_schema = Schema(scalars=schema.scalars | {"cell"}, vectors=schema.vectors, allow_prev=True)

@@ -1040,7 +1040,7 @@ def _lint_rule_against(rule: _RRule, env: _Env, ready: set[str], jinja: jinja2.E
     spec = P.RuleSpec(rule.id, {k: v for k, v in d.items() if not k.startswith("__")},
                       rule.last.doc.file, rule.last.node.start_mark.line + 1, {})
     try:
-        return P._compile_rule(spec, env.schema, env.vectors, env.vector_cols, env.cells, env.template)
+        return P._compile_rule(spec, env.schema, env.vectors, env.template.vectors(), env.cells, env.template)
     except PackError as exc:
         sink.from_pack_error(exc)
         return None

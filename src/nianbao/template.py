@@ -88,14 +88,14 @@ class Template:
 
     # ---- names --------------------------------------------------------
     def vectors(self) -> dict[str, list[str]]:
-        """Table 3 rows: vector name -> its columns."""
+        """Table rows as vectors: name -> its columns (table 3 rows, and table 2 rows with their own columns)."""
+        out = {row.name: list(row.columns) for row in self.table2_rows}
         rows = self.table3_rows + self.table3_legacy_rows
-        return {row.name: list(self.table3_columns) for row in rows}
+        out.update({row.name: list(self.table3_columns) for row in rows})
+        return out
 
     def scalars(self) -> set[str]:
         names: set[str] = set(META_NAMES) | set(SECTION_NAMES)
-        for row in self.table2_rows:
-            names.update(f"{row.name}.{col}" for col in row.columns)
         for vec, cols in self.vectors().items():
             names.update(f"{vec}.{col}" for col in cols)
         for group in self.table4_groups:
