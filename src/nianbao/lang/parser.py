@@ -15,8 +15,10 @@ from typing import Optional, Sequence
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-#: Where the grammar file sits in a source checkout (src/nianbao/lang -> repo root).
-GRAMMAR_PATH = Path(__file__).resolve().parents[3] / "grammar" / "expr.lark"
+def grammar_path() -> Path:
+    """grammar/expr.lark of the project (found like rules/: see nianbao.paths)."""
+    from ..paths import grammar_dir
+    return grammar_dir() / "expr.lark"
 
 #: Longest expression accepted, in characters. Rules are one-liners; this only
 #: keeps hostile or accidental input (a pasted report) from costing much.
@@ -118,7 +120,7 @@ def get_parser() -> lark.Lark:
     if _parser is None:
         with _parser_lock:
             if _parser is None:
-                grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
+                grammar = grammar_path().read_text(encoding="utf-8")
                 _parser = lark.Lark(grammar, parser="lalr", lexer="basic",
                                     propagate_positions=True, maybe_placeholders=False)
     return _parser
