@@ -140,3 +140,21 @@ def test_gov2019_report_published_as_a_web_page(tmp_path):
     assert {k: f.value for k, f in from_html.values.items()} == {k: f.value for k, f in from_txt.values.items()}
     result = check_report(from_html, load_pack("gov-2019"))
     assert result.findings == [] and result.unchecked == []
+
+
+@pytest.mark.parametrize("last_change, fired", [("12", []), ("10", ["items-carried"])])
+def test_gov2019_items_carried_across_years(tmp_path, capsys, last_change, fired):
+    text = GOV2019.read_text(encoding="utf-8")
+    last = (text.replace("2020年", "2019年").replace("2021年3月15日", "2020年3月10日")
+            .replace("行政许可\t215\t-6\t1620", f"行政许可\t203\t{last_change}\t1544")
+            .replace("其他对外管理服务事项\t48\t3\t512", "其他对外管理服务事项\t45\t3\t498")
+            .replace("行政处罚\t402\t12\t356", "行政处罚\t390\t12\t371")
+            .replace("四、结转下年度继续办理\t\t\t0\t0\t0\t0\t0\t0\t0", "四、结转下年度继续办理\t\t\t1\t0\t0\t0\t0\t0\t1"))
+    path = tmp_path / "2019.txt"
+    path.write_text(last, encoding="utf-8")
+    _, data = run_json(capsys, "check", str(GOV2019), "--previous", str(path), "--format", "json")
+    findings = data["reports"][0]["findings"]
+    assert [f["rule"] for f in findings] == fired
+    if fired:
+        assert "表二“行政许可”行的“上一年项目数量”为215" in findings[0]["message"]
+        assert "推算应为213" in findings[0]["message"]

@@ -243,7 +243,7 @@ def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report:
     cell_names: list[str] = []
     # Most per-item rules read only the bound row or cell: then a small dict is all they need.
     read = set(rule.check.names) | (set(rule.when.names) if rule.when is not None else set())
-    local_only = all(n == "cell" or n.startswith("row.") for n in read)
+    local_only = all(n == "cell" or n.startswith(("row.", "prev.row.")) for n in read)
     # Such a rule is a pure function of the bound row or cell, so its "nothing to
     # report" verdicts are remembered: most cells are 0 and share one verdict.
     memo = rule.quiet if local_only else None
@@ -251,6 +251,8 @@ def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report:
         cols = vectors.get(item, ())
         if var == "row":
             local = {f"row.{c}": facts[f"{item}.{c}"] for c in cols if f"{item}.{c}" in facts}
+            # The same row of last year's report, when one is given: prev.row.*
+            local.update({f"prev.row.{c}": facts[f"prev.{item}.{c}"] for c in cols if f"prev.{item}.{c}" in facts})
         else:
             fact = facts.get(item)
             local = {"cell": fact} if fact is not None else {}
@@ -298,6 +300,8 @@ def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report:
 def _unbind(name: str, var: str, item: str) -> str:
     if var == "row" and name.startswith("row."):
         return f"{item}.{name[4:]}"
+    if var == "row" and name.startswith("prev.row."):
+        return f"prev.{item}.{name[9:]}"
     if var == "cell" and name == "cell":
         return item
     return name

@@ -998,6 +998,7 @@ def _lint_rule_against(rule: _RRule, env: _Env, ready: set[str], jinja: jinja2.E
     before = sink.errors()
     rule_schema = env.schema
     kind = "notes" if d.get("from_notes") else "plain"
+    row_cols = list(env.vector_cols)
     for key, var in (("for_each_row", "row"), ("for_each_cell", "cell")):
         if not d.get(key) or d.get("from_notes"):
             continue
@@ -1013,8 +1014,11 @@ def _lint_rule_against(rule: _RRule, env: _Env, ready: set[str], jinja: jinja2.E
             hint = "" if "*" in str(p) else _suggest(p, universe)
             sink.at(severity, doc, pnode, f"规则 {rule.id} 的 {key} 中“{p}”没有匹配到任何{what}{hint}")
         if var == "row":
+            matched = P.expand_names([str(p) for p in patterns], universe)
+            if matched:
+                row_cols = list(env.template.vectors()[matched[0]])   # the rows' own columns
             rule_schema = Schema(scalars=env.schema.scalars,
-                                 vectors={**env.schema.vectors, "row": env.vector_cols}, allow_prev=True)
+                                 vectors={**env.schema.vectors, "row": row_cols}, allow_prev=True)
         else:
             rule_schema = Schema(scalars=env.schema.scalars | {"cell"}, vectors=env.schema.vectors,
                                  allow_prev=True)
@@ -1022,7 +1026,7 @@ def _lint_rule_against(rule: _RRule, env: _Env, ready: set[str], jinja: jinja2.E
         if isinstance(d.get(key), str) and d[key].strip():
             _lint_expr(rule, key, rule_schema, sink)
     if isinstance(d.get("message"), str):
-        _lint_message(rule, env, kind, jinja, sink)
+        _lint_message(rule, env, kind, jinja, sink, row_cols)
     if isinstance(d.get("basis"), str):
         doc, node = _rule_at(rule, "basis")
         try:
@@ -1067,7 +1071,9 @@ def _line_offset(text: str, lineno: int | None) -> int:
     return offset
 
 
-def _lint_message(rule: _RRule, env: _Env, kind: str, jinja: jinja2.Environment, sink: _Sink) -> None:
+def _lint_message(rule: _RRule, env: _Env, kind: str, jinja: jinja2.Environment, sink: _Sink,
+                  row_cols: list[str] | None = None) -> None:
+    row_cols = row_cols or list(env.vector_cols)
     doc, node = _rule_at(rule, "message")
     text = rule.data["message"]
     try:
@@ -1114,9 +1120,9 @@ def _lint_message(rule: _RRule, env: _Env, kind: str, jinja: jinja2.Environment,
                 continue
         dotted = ".".join([root] + parts)
         if root == "row" and kind == "row":
-            if parts[0] not in env.vector_cols:
-                at_word(dotted, f"规则 {rule.id} 的 message 中 {dotted} 不是表三的列"
-                                f"{_suggest(parts[0], env.vector_cols)}（可用的列：{'、'.join(env.vector_cols)}）")
+            if parts[0] not in row_cols:
+                at_word(dotted, f"规则 {rule.id} 的 message 中 {dotted} 不是该行的列"
+                                f"{_suggest(parts[0], row_cols)}（可用的列：{'、'.join(row_cols)}）")
             continue
         if root not in _DATA_ROOTS:
             continue

@@ -220,6 +220,8 @@ def _describe(template: "Template", name: str) -> str:
     for block in template.raw.get("table2", {}).get("blocks", []):
         headers.update(block.get("columns") or {})
     for row in template.table2_rows:
+        if name == row.name:
+            return f"表二“{row.label}”行"
         if name.startswith(row.name + "."):
             col = name[len(row.name) + 1:]
             return f"表二“{row.label}”的“{headers.get(col, col)}”"
