@@ -166,3 +166,27 @@ def test_packs_are_data_not_code(tmp_path, capsys):
     yaml_attack = write_pack(tmp_path, "pack: !!python/object/apply:os.system ['echo pwned']\nrules: []\n", "evil.yaml")
     code, _, err = check_json(capsys, str(CLEAN), "--pack", str(yaml_attack))
     assert code == 2 and "YAML" in err
+
+
+def test_error_inside_a_folded_block_points_at_its_own_line(tmp_path, capsys):
+    pack = write_pack(tmp_path, """
+        pack: broken
+        extends: gov-2021
+        rules:
+          - id: r1
+            title: t
+            category: arith.sum
+            severity: error
+            basis: b
+            message: m
+            check: >-
+              section3.new.total == section3.carried.total
+                + section3.nwe.total
+    """)
+    code, _, err = check_json(capsys, str(CLEAN), "--pack", str(pack))
+    assert code == 2
+    assert f"{pack}:12:9: 未知名称 section3.nwe.total" in err
+    assert err.splitlines()[-2].strip() == "+ section3.nwe.total"
+    from nianbao.ruletools import lint_pack
+    problems = [p for p in lint_pack(str(pack)) if p.severity == "error"]
+    assert [(p.line, p.col) for p in problems] == [(12, 9)]

@@ -1053,6 +1053,17 @@ def _lint_rule_against(rule: _RRule, env: _Env, ready: set[str], jinja: jinja2.E
 def _lint_expr(rule: _RRule, key: str, schema: Schema, sink: _Sink) -> None:
     doc, node = _rule_at(rule, key)
     text = rule.data[key]
+    block = None
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+        # A block scalar: compile its lines as written, so positions are the file's own.
+        block = P._block_scalar(doc.file, node.start_mark.line + 1)
+    if block is not None:
+        try:
+            compile_expr(block[0], schema, origin=(doc.file, block[1], block[2], key))
+        except RuleError as exc:
+            sink.add("error", doc.file, exc.line, exc.col, f"规则 {rule.id} 的 {key}：{exc.message}",
+                     _caret(doc, exc.line, exc.col))
+        return
     try:
         compile_expr(text, schema, origin=(doc.file, 1, 1, key))
     except RuleError as exc:
