@@ -185,8 +185,8 @@ def test_error_inside_a_folded_block_points_at_its_own_line(tmp_path, capsys):
     """)
     code, _, err = check_json(capsys, str(CLEAN), "--pack", str(pack))
     assert code == 2
-    assert f"{pack}:12:9: 未知名称 section3.nwe.total" in err
+    assert f"{pack}:12:11: 未知名称 section3.nwe.total" in err
     assert err.splitlines()[-2].strip() == "+ section3.nwe.total"
     from nianbao.ruletools import lint_pack
     problems = [p for p in lint_pack(str(pack)) if p.severity == "error"]
-    assert [(p.line, p.col) for p in problems] == [(12, 9)]
+    assert [(p.line, p.col) for p in problems] == [(12, 11)]
