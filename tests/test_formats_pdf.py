@@ -9,7 +9,6 @@ value read from the PDF must point at the page and box where it is printed.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -26,15 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "examples" / "sample-report.txt"
 
 
-def _seeds_dir() -> Path:
-    env = os.environ.get("NIANBAO_CORPUS")
-    if env:
-        root = Path(env)
-        return root / "seeds" if (root / "seeds").is_dir() else root
-    return Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seeds"
-
-
-SEEDS = _seeds_dir()
+from conftest import SEEDS  # noqa: E402  (the corpus is located in one place)
 SEED_FILES = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
 
 if SEED_FILES:

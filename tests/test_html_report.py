@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import REAL, REPO
+from conftest import REAL, REPO, real_path
 from nianbao.engine import check_report
 from nianbao.findings import SEVERITY_CN, CheckResult
 from nianbao.outputs.html_report import CATEGORY_CN, cell_id, render_index_html, render_report_html
@@ -146,13 +146,6 @@ def mutated(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> Path:
         text = text.replace(old, new, 1)
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    return path
-
-
-def real(name: str) -> Path:
-    path = REAL / name
-    if not path.exists():
-        pytest.skip(f"real report {name} not found in {REAL} (set NIANBAO_CORPUS to the shared corpus folder)")
     return path
 
 
@@ -378,7 +371,7 @@ def test_unreadable_report_page(tmp_path, pack):
 
 @pytest.mark.parametrize("name", REAL_NAMES)
 def test_real_pdf_pages_parsed(name, pack):
-    result = check_file(real(name), pack)
+    result = check_file(real_path(name), pack)
     dom = parse(render_report_html(result, pack, CHECKED_AT))
     assert "洪泽区人民政府" in dom.find("h1").text()
     assert [a.attrs["data-rule"] for a in dom.find_all("article")] == [f.rule for f in result.sorted_findings()]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import io
-import os
 import zipfile
 from pathlib import Path
 
@@ -31,14 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "examples" / "sample-report.txt"
 
 
-def _seeds_dir() -> Path:
-    env = os.environ.get("NIANBAO_CORPUS")
-    if env:
-        return Path(env) / "seeds"
-    return Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seeds"
-
-
-SEEDS = _seeds_dir()
+from conftest import SEEDS  # noqa: E402  (the corpus is located in one place)
 
 
 def _sources():

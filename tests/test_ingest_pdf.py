@@ -6,7 +6,6 @@ lines, rectangles and a small image, in pdfplumber's top-left coordinates.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -23,22 +22,7 @@ from nianbao.ingest.pdf import normalize_text, read_pdf
 # Corpus
 
 
-def _corpus_dir() -> Path:
-    env = os.environ.get("NIANBAO_CORPUS")
-    if env:
-        root = Path(env)
-        return root / "real" if (root / "real").is_dir() else root
-    return Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
-
-
-REAL = _corpus_dir()
-
-
-def _real(name: str) -> Path:
-    path = REAL / name
-    if not path.is_file():
-        pytest.skip(f"real corpus PDF not available: {path} (set NIANBAO_CORPUS to the corpus folder)")
-    return path
+from conftest import real_path as _real  # noqa: E402  (the corpus is located in one place)
 
 
 # ---------------------------------------------------------------------------

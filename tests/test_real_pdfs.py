@@ -65,7 +65,7 @@ def test_findings_point_to_pages(capsys):
     review = by_rule["table4-review-total"]
     assert "表四行政复议“总计”为0" in review["message"] and "合计为11" in review["message"]
     assert {e["location"]["page"] for e in review["evidence"]} == {4}
-    code = main(["check", str(real_path("huaian-hongze-2023.pdf"))])
+    assert main(["check", str(real_path("huaian-hongze-2023.pdf"))]) == 1
     out = capsys.readouterr().out
     assert "位置：第4页" in out
 

@@ -36,6 +36,3 @@ def is_label(text: str) -> bool:
         return True
     return bool(_GROUP_MARK.match(text.strip()))
 
-
-def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .cells import has_cjk, is_label, parse_number
+from .cells import is_label, parse_number
 from .document import Block, Cell, Document
 from .model import Fact, Paragraph, Report, Section
 from .template import Template, load_template, normalize_label

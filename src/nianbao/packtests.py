@@ -7,7 +7,6 @@ pass (no finding, nothing unchecked), fail (a finding) or unknown (cannot check)
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +26,7 @@ class CaseResult:
 
 
 def _report_from_case(case: dict[str, Any], pack: Pack) -> tuple[Report, Report | None]:
-    report = Report(source=f"<测试用例>", format="text")
+    report = Report(source="<测试用例>", format="text")
     previous: Report | None = None
     vectors = pack.template.vectors()
     from .packs import expand_names

@@ -88,11 +88,16 @@ class Template:
 
     # ---- names --------------------------------------------------------
     def vectors(self) -> dict[str, list[str]]:
-        """Table rows as vectors: name -> its columns (table 3 rows, and table 2 rows with their own columns)."""
-        out = {row.name: list(row.columns) for row in self.table2_rows}
-        rows = self.table3_rows + self.table3_legacy_rows
-        out.update({row.name: list(self.table3_columns) for row in rows})
-        return out
+        """Table rows as vectors: name -> its columns (table 3 rows, and table 2 rows with their own columns).
+
+        Built once per template (the engine asks for it per rule); callers must not mutate it."""
+        cached = self.__dict__.get("_vectors")
+        if cached is None:
+            cached = {row.name: list(row.columns) for row in self.table2_rows}
+            rows = self.table3_rows + self.table3_legacy_rows
+            cached.update({row.name: list(self.table3_columns) for row in rows})
+            self.__dict__["_vectors"] = cached
+        return cached
 
     def scalars(self) -> set[str]:
         names: set[str] = set(META_NAMES) | set(SECTION_NAMES)
