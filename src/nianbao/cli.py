@@ -50,7 +50,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             sys.stderr.write("nianbao: 参数错误：批量模式会自动配对相邻年度的报告，不能同时使用 --previous\n")
             return EXIT_USAGE
         return _run_batch(args)
-    previous = read_report(args.previous) if args.previous else None
+    previous_by_template: dict[str, object] = {}   # last year's report, read once per template version
     results: list[CheckResult] = []
     failures: list[dict] = []
     for path in args.files:
@@ -70,6 +70,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
             failures.append(unreadable_json(path, exc.message))
             continue
         active = pack or load_pack(str(report.meta_value("template")))
+        previous = None
+        if args.previous:
+            version = active.template.version
+            if version not in previous_by_template:
+                # Read with this year's template, as `letter` and the batch do.
+                previous_by_template[version] = read_report(args.previous, template=version)
+            previous = previous_by_template[version]
         results.append(check_report(report, active, previous))
     if args.format == "json":
         json.dump({"reports": [r.to_json() for r in results] + failures}, sys.stdout, ensure_ascii=False, indent=2)

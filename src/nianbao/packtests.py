@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engine import check_report
-from .model import Fact, ParseNote, Report, Section
+from .model import Fact, Paragraph, ParseNote, Report, Section
 from .packs import Pack, Rule
 
 
@@ -56,12 +56,9 @@ def _put(report: Report, name: str, value: Any) -> None:
     if name.startswith("meta."):
         report.meta[name[5:]] = Fact(name, value, raw, None)
     elif name.startswith("section") and name[7:].isdigit():
-        report.sections[int(name[7:])] = Section(int(name[7:]), "", str(value), None)
-        from .model import Paragraph
-        report.sections[int(name[7:])].paragraphs = [Paragraph(str(value), [])]
-    elif name.startswith("narrative."):
-        report.values[name] = Fact(name, value, raw, None)
-    else:
+        number = int(name[7:])
+        report.sections[number] = Section(number, "", str(value), None, [Paragraph(str(value), [])])
+    else:   # table cells and narrative facts
         report.values[name] = Fact(name, value, raw, None)
 
 
