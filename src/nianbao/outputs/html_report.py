@@ -156,9 +156,10 @@ class _Highlights:
 
 
 class _PageBuilder:
-    def __init__(self, result: CheckResult, pack: Pack):
+    def __init__(self, result: CheckResult, pack: Pack, reviews: dict[int, dict[str, Any]] | None = None):
         self.result = result
         self.pack = pack
+        self.reviews = reviews or {}       # id(finding) -> its review, from a store
         self.template: Template = pack.template
         self.report: Report | None = result.report
         self.values: dict[str, Fact] = dict(self.report.values) if self.report is not None else {}
@@ -461,6 +462,7 @@ class _PageBuilder:
             "category_label": category_cn(finding.category), "message": finding.message,
             "basis": finding.basis, "where": finding.where(), "evidence": evidence, "others": others,
             "first_cell": cells[0] if cells else None, "cell_count": len(cells),
+            "review": self.reviews.get(id(finding)),
         }
 
     def unchecked(self) -> list[dict[str, Any]]:
@@ -474,9 +476,14 @@ class _PageBuilder:
         return out
 
 
-def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime) -> str:
-    """The audit page for one checked report: a complete, self-contained HTML document."""
-    page = _PageBuilder(result, pack)
+def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime,
+                       reviews: dict[int, dict[str, Any]] | None = None, verdict: str | None = None) -> str:
+    """The audit page for one checked report: a complete, self-contained HTML document.
+
+    From an audit-campaign store: `reviews` maps id(finding) to its review (status_cn, reason,
+    reviewer, at, dismissed); dismissed findings are shown struck through with the reason.
+    `verdict` is the report's verdict under its pack's policy."""
+    page = _PageBuilder(result, pack, reviews)
     # Tables and sections first: they record which fields the page draws, so findings can link to them.
     sections = page.sections()
     tables = {"table2": page.table2(), "table3": page.table3(), "table4": page.table4()}
@@ -494,6 +501,7 @@ def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime)
         unchecked=page.unchecked(),
         has_report=result.report is not None,
         severity_cn=SEVERITY_CN,
+        verdict=verdict,
     )
 
 
@@ -583,6 +591,7 @@ def render_index_html(entries: list[dict], generated_at: dt.datetime, title: str
             "page": safe_href(entry.get("page")),
             "letter": safe_href(entry.get("letter")),
             "error": str(error) if error else "",
+            "verdict": str(entry.get("verdict") or ""),
             "status": "failed" if error else ("error" if counts["error"] else
                                              "warning" if counts["warning"] else "ok"),
         }
@@ -605,6 +614,7 @@ def render_index_html(entries: list[dict], generated_at: dt.datetime, title: str
         chart=chart, category_options=category_options, summary=summary,
         severities=[{"key": s, "label": SEVERITY_CN[s]} for s in SEVERITIES],
         has_letters=any(r["letter"] for r in rows),
+        has_verdicts=any(r["verdict"] for r in rows),
     )
 
 

@@ -18,8 +18,14 @@ COLUMNS = [
 ]
 
 
-def finding_rows(report_json: dict[str, Any]) -> Iterable[list[Any]]:
-    """Spreadsheet rows for one report's JSON (the schema of `nianbao check --format json`)."""
+# Columns an audit-campaign export adds (nianbao export --db): read from the finding, else the report.
+REVIEW_COLUMNS = [("fingerprint", "指纹"), ("status_cn", "复核状态"), ("review_reason", "复核理由"),
+                  ("verdict", "审核结论")]
+
+
+def finding_rows(report_json: dict[str, Any], extra: list[tuple[str, str]] = ()) -> Iterable[list[Any]]:
+    """Spreadsheet rows for one report's JSON (the schema of `nianbao check --format json`),
+    plus the `extra` columns (key, label) taken from the finding or, failing that, the report."""
     meta = report_json.get("meta") or {}
     for finding in report_json.get("findings", []):
         places: list[str] = []
@@ -35,18 +41,19 @@ def finding_rows(report_json: dict[str, Any]) -> Iterable[list[Any]]:
             "severity": SEVERITY_CN.get(finding["severity"], finding["severity"]), "title": finding.get("title"),
             "message": finding["message"], "location": "；".join(places), "basis": finding.get("basis"),
         }
-        yield [row[key] for key, _ in COLUMNS]
+        yield [row[key] for key, _ in COLUMNS] + [finding.get(key, report_json.get(key)) for key, _ in extra]
 
 
 class CsvWriter:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, extra: list[tuple[str, str]] = ()):
+        self._extra = list(extra)
         self._ctx = atomic_open(path, "w", encoding="utf-8-sig", newline="")
         self._fh = self._ctx.__enter__()
         self._csv = csv.writer(self._fh)
-        self._csv.writerow([label for _, label in COLUMNS])
+        self._csv.writerow([label for _, label in COLUMNS + self._extra])
 
     def add(self, report_json: dict[str, Any]) -> None:
-        for row in finding_rows(report_json):
+        for row in finding_rows(report_json, self._extra):
             self._csv.writerow(["" if v is None else v for v in row])
 
     def close(self, ok: bool = True) -> None:
@@ -59,7 +66,7 @@ class CsvWriter:
 class XlsxWriter:
     """openpyxl write-only workbook: rows go to disk as they come."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, extra: list[tuple[str, str]] = ()):
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font
         from openpyxl.cell import WriteOnlyCell
@@ -72,8 +79,9 @@ class XlsxWriter:
         for i, width in enumerate(widths):
             self._ws.column_dimensions[chr(ord("A") + i)].width = width
         self._ws.freeze_panes = "A2"
+        self._extra = list(extra)
         header = []
-        for _, label in COLUMNS:
+        for _, label in COLUMNS + self._extra:
             cell = WriteOnlyCell(self._ws, value=label)
             cell.font = Font(bold=True)
             header.append(cell)
@@ -83,7 +91,7 @@ class XlsxWriter:
         self._rows = 1
 
     def add(self, report_json: dict[str, Any]) -> None:
-        for row in finding_rows(report_json):
+        for row in finding_rows(report_json, self._extra):
             cells = []
             for value in row:
                 cell = self._cell(self._ws, value=value)
@@ -94,7 +102,7 @@ class XlsxWriter:
 
     def close(self, ok: bool = True) -> None:
         if ok:
-            self._ws.auto_filter.ref = f"A1:{chr(ord('A') + len(COLUMNS) - 1)}{self._rows}"
+            self._ws.auto_filter.ref = f"A1:{chr(ord('A') + len(COLUMNS) + len(self._extra) - 1)}{self._rows}"
             self._wb.save(self._tmp)
             self._path_ctx.__exit__(None, None, None)
         else:
