@@ -95,12 +95,19 @@ def _apply_roster(report: Report, levels: dict[str, str]) -> None:
 
 
 class _Packs:
-    """Packs by name, each loaded once; the pack given on the command line, if any, for every report."""
+    """Packs by name or path, each compiled once per run from its files as they are now (a pack edited
+    since the last run is what a recheck is for, so the process-wide cache is not used); the pack given
+    on the command line, if any, for every report."""
 
     def __init__(self, ref: str | None):
-        from ..packs import load_pack
-        self.load = load_pack
-        self.fixed = load_pack(ref) if ref else None     # a broken pack stops here, before any report
+        self.loaded: dict[str, Any] = {}
+        self.fixed = self.load(ref) if ref else None     # a broken pack stops here, before any report
+
+    def load(self, ref: str) -> Any:
+        if ref not in self.loaded:
+            from ..packs import compile_pack, read_pack
+            self.loaded[ref] = compile_pack(read_pack(ref))
+        return self.loaded[ref]
 
     def for_template(self, template: Any) -> Any:
         return self.fixed or self.load(str(template or "gov-2021"))
