@@ -9,6 +9,8 @@ each report's previous state.
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -20,7 +22,7 @@ from typing import Any, Callable
 from ..errors import NianbaoError
 from ..findings import CheckResult
 from ..model import Fact, Report
-from ..model_json import finding_from_json, report_from_dict, report_to_dict
+from ..model_json import finding_from_json, report_from_dict, report_to_dict, unchecked_from_json
 from ..pairing import agency_key
 from .campaign import Evaluated, ReportState, Store, Submission
 from .diff import StateDiff, diff_states
@@ -29,7 +31,7 @@ from .verdict import pack_policy
 
 # What decides how a file is read: a change in any of these re-reads stored files on the next recheck.
 _PARSER_SOURCES = ("ingest", "mapping.py", "detect.py", "metadata.py", "cells.py", "reading.py", "template.py",
-                   "document.py", "model.py")
+                   "document.py", "model.py", "model_json.py")
 RECHECK_CHUNK = 100     # reports written per transaction in a recheck (each report is still all-or-nothing)
 
 
@@ -49,6 +51,36 @@ def parser_version() -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return f"{__version__}-{digest.hexdigest()[:12]}"
+
+
+@functools.lru_cache(maxsize=1)
+def evaluator_version() -> str:
+    """A hash of the code that turns facts and rules into findings: a change re-evaluates every rule."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in [root / "engine.py", root / "findings.py", *sorted((root / "lang").glob("*.py")),
+                 *sorted((root.parent.parent / "grammar").glob("*.lark")), *sorted((root / "grammar").glob("*.lark"))]:
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def rule_signatures(pack: Any) -> dict[str, str]:
+    """Rule id -> a hash of everything the rule's findings depend on besides the report: the rule as written
+    (after inheritance), and, for every rule alike, the template, the parameters, the narrative facts and the
+    evaluator. Two packs give a rule the same signature only when it finds the same on any report."""
+    cached = getattr(pack, "_nianbao_signatures", None)
+    if cached is not None:
+        return cached
+    shared = json.dumps([pack.template.version, pack.params,
+                         [(n.name, n.label, n.section, n.kind, [p.pattern for p in n.patterns]) for n in pack.narrative],
+                         evaluator_version()], sort_keys=True, default=str, ensure_ascii=False)
+    out = {}
+    for rule in pack.rules:
+        text = json.dumps([rule.id, rule.data], sort_keys=True, default=str, ensure_ascii=False)
+        out[rule.id] = hashlib.sha256(f"{shared}\x1f{text}".encode()).hexdigest()[:16]
+    pack._nianbao_signatures = out
+    return out
 
 
 def pack_hash(pack: Any) -> str:
@@ -101,6 +133,8 @@ class _Packs:
 
     def __init__(self, ref: str | None):
         self.loaded: dict[str, Any] = {}
+        self.hashes: dict[int, tuple] = {}
+        self.changed_rules: set[str] = set()
         self.fixed = self.load(ref) if ref else None     # a broken pack stops here, before any report
 
     def load(self, ref: str) -> Any:
@@ -114,24 +148,32 @@ class _Packs:
 
     def evaluated(self, result: CheckResult, pack: Any, content_hash: str, meta: dict[str, Any],
                   previous_id: int | None) -> Evaluated:
-        return Evaluated(result, pack.name, pack_hash(pack), pack_policy(pack), content_hash,
-                         meta.get("agency_key"), meta.get("year"), previous_id)
+        if id(pack) not in self.hashes:
+            self.hashes[id(pack)] = (pack_hash(pack), pack_policy(pack), rule_signatures(pack))
+        digest, policy, signatures = self.hashes[id(pack)]
+        return Evaluated(result, pack.name, digest, policy, content_hash, meta.get("agency_key"), meta.get("year"),
+                         previous_id, rule_signatures=signatures)
 
 
 class _Previous:
-    """Last year's report of an agency from the store, each parsed report decoded once."""
+    """Last year's report of an agency from the store (roster level applied, as to this year's), with the
+    key of the parse it comes from; each decoded once."""
 
-    def __init__(self, store: Store, parsed: dict[int, str] | None = None):
-        self.store, self.parsed, self.cache = store, parsed or {}, {}
+    def __init__(self, store: Store, levels: dict[str, str]):
+        self.store, self.levels, self.cache = store, levels, {}
 
-    def find(self, meta: dict[str, Any]) -> tuple[int | None, Report | None]:
+    def find(self, meta: dict[str, Any]) -> tuple[int | None, Report | None, str]:
         prev_id = self.store.previous_year(meta.get("agency_key"), meta.get("year"))
         if prev_id is None:
-            return None, None
+            return None, None, ""
         if prev_id not in self.cache:
-            text = self.parsed.get(prev_id)
-            self.cache[prev_id] = report_from_dict(json.loads(text)) if text else self.store.parsed_report(prev_id)
-        return prev_id, self.cache[prev_id]
+            row = self.store.report_row(prev_id)
+            report = self.store.parsed_report(prev_id)
+            if report is not None:
+                report.source = row["source_name"]
+                _apply_roster(report, self.levels)
+            self.cache[prev_id] = (report, f"{row['content_hash']}:{row['parser_version']}")
+        return (prev_id, *self.cache[prev_id])
 
 
 # ---------------------------------------------------------------------------
@@ -194,7 +236,7 @@ def check_into_store(store: Store, inputs: list[str], pack_ref: str | None, user
         first_of[sub.content_hash] = source
         read.append((source, sub, report, sub.error))
     levels = roster_levels(store)
-    previous = _Previous(store)
+    previous = _Previous(store, levels)
     # Earlier years first, so that last year's report checked in the same run is this year's prev.*
     read.sort(key=lambda item: (item[1].meta.get("year") or 0) if item[1] else 0)
     for number, (source, sub, report, error) in enumerate(read, start=1):
@@ -210,11 +252,13 @@ def check_into_store(store: Store, inputs: list[str], pack_ref: str | None, user
             _apply_roster(report, levels)
             sub.meta["level"] = report.meta_value("level")
             pack = packs.for_template(report.meta_value("template"))
-            prev_id, prev = previous.find(sub.meta)
+            prev_id, prev, prev_key = previous.find(sub.meta)
             result = _evaluate(report, pack, prev)
             entry = CheckedEntry(source, None, result)
-            entry.report_id = store.record(summary.run_id, sub, packs.evaluated(result, pack, sub.content_hash,
-                                                                                 sub.meta, prev_id))
+            item = packs.evaluated(result, pack, sub.content_hash, sub.meta, prev_id)
+            item.inputs_hash = _inputs_hash(sub.content_hash, sub.meta.get("agency_key"), sub.parser_version,
+                                            prev_id, prev_key, levels)
+            entry.report_id = store.record(summary.run_id, sub, item)
         summary.entries.append(entry)
         if progress:
             progress(number, len(read), entry)
@@ -227,51 +271,130 @@ class RecheckSummary:
     run_id: int
     reports: int
     reread: int
+    evaluated_in_full: int          # reports whose inputs changed (or first seen): every rule evaluated
+    rules_evaluated: int            # rules evaluated per report otherwise: those the edit changed
     diff: StateDiff
-    states: list[ReportState]
 
 
 def recheck(store: Store, pack_ref: str | None, user: str) -> RecheckSummary:
-    """Evaluate every stored report again (after a pack edit), from its stored parse."""
+    """Evaluate every stored report again (after a pack edit), from its stored parse.
+
+    A report whose inputs (its parse, last year's report, its roster level, the evaluator) are those of its
+    previous run keeps the findings of every rule whose signature is unchanged; only the rules the edit
+    added or changed are evaluated. Anything else is evaluated in full."""
     packs = _Packs(pack_ref)
     template = packs.fixed.template.version if packs.fixed else None
     version = parser_version() + (f"+{template}" if template else "")
-    before = store.states()
+    before = {s.report["id"]: s for s in store.states()}
     run_id = store.begin_run("recheck", pack_ref, user, parser_version())
     parsed = store.parsed_reports(version)
     levels = roster_levels(store)
-    previous = _Previous(store, parsed)
     rows = sorted(store.report_rows(), key=lambda r: (r["year"] or 0, r["id"]))
-    pending: list[Evaluated] = []
-    reread = 0
+    reread = {row["id"] for row in rows if row["id"] not in parsed}
     for row in rows:
-        text = parsed.get(row["id"])
-        if text is None:                  # a new parser (or another template): read the stored bytes again
-            reread += 1
+        if row["id"] in reread:           # a new parser (or another template): read the stored bytes again
             text = _reread(store, row, template, version)
             if text is not None:
                 parsed[row["id"]] = text
-        meta = {"agency_key": row["agency_key"], "year": row["year"]}
-        if text is None:
-            pack = packs.for_template(None)
-            result = _unreadable_result(row["source_name"], row["error"] or "", pack)
-            pending.append(packs.evaluated(result, pack, row["content_hash"], meta, None))
-        else:
-            report = report_from_dict(json.loads(text))
-            report.source = row["source_name"]
+    rows = [store.report_row(r["id"]) if r["id"] in reread else r for r in rows]
+    latest = _latest_versions(rows, parsed)
+    by_id = {r["id"]: r for r in rows}
+    decoded: dict[int, Report] = {}
+
+    def report_of(report_id: int) -> Report:
+        if report_id not in decoded:
+            report = report_from_dict(json.loads(parsed[report_id]))
+            report.source = by_id[report_id]["source_name"]
             _apply_roster(report, levels)
-            pack = packs.for_template(report.meta_value("template"))
-            prev_id, prev = previous.find(meta)
-            pending.append(packs.evaluated(_evaluate(report, pack, prev), pack, row["content_hash"], meta, prev_id))
-        pending[-1].report_id = row["id"]
+            decoded[report_id] = report
+        return decoded[report_id]
+
+    after: list[ReportState] = []
+    pending: list[tuple[dict[str, Any], Evaluated]] = []
+    full = 0
+    signatures: dict[str, dict[str, str]] = {}
+    for row in rows:
+        meta = {"agency_key": row["agency_key"], "year": row["year"]}
+        if row["id"] not in parsed:
+            pack = packs.for_template(None)
+            item = packs.evaluated(_unreadable_result(row["source_name"], row["error"] or "", pack), pack,
+                                   row["content_hash"], meta, None)
+        else:
+            pack = packs.for_template(row["template"])
+            prev_id = latest.get((row["agency_key"], (row["year"] or 0) - 1)) if row["agency_key"] else None
+            prev_key = f"{by_id[prev_id]['content_hash']}:{version}" if prev_id else ""
+            inputs = _inputs_hash(row["content_hash"], row["agency_key"], version, prev_id, prev_key, levels)
+            old = before.get(row["id"])
+            kept: list[Any] = []
+            if old is not None and old.inputs_hash == inputs and row["id"] not in reread:
+                if old.pack_hash not in signatures:
+                    signatures[old.pack_hash] = store.pack_signatures(old.pack_hash)
+                result, kept, changed = _incremental(
+                    old, signatures[old.pack_hash], pack, lambda: report_of(row["id"]),
+                    lambda: report_of(prev_id) if prev_id else None, row["source_name"])
+                packs.changed_rules.update(changed)
+            else:
+                full += 1
+                result = _evaluate(report_of(row["id"]), pack, report_of(prev_id) if prev_id else None)
+            item = packs.evaluated(result, pack, row["content_hash"], meta, prev_id)
+            item.inputs_hash = inputs
+            item.kept = kept
+        item.report_id = row["id"]
+        pending.append((row, item))
         if len(pending) >= RECHECK_CHUNK:
-            store.record_results(run_id, pending)
+            after += _write(store, run_id, pending)
             pending = []
-    if pending:
-        store.record_results(run_id, pending)
+    after += _write(store, run_id, pending)
     store.finish_run(run_id)
-    after = store.states(run_id=run_id)
-    return RecheckSummary(run_id, len(rows), reread, diff_states(before, after), after)
+    return RecheckSummary(run_id, len(rows), len(reread), full, len(packs.changed_rules),
+                          diff_states(list(before.values()), after))
+
+
+def _write(store: Store, run_id: int, pending: list[tuple[dict[str, Any], Evaluated]]) -> list[ReportState]:
+    """Record a chunk; the states as written (for the run diff, without reading them back)."""
+    if not pending:
+        return []
+    written = store.record_results(run_id, [item for _, item in pending])
+    return [ReportState(row, run_id, item.pack_name, item.pack_hash, item.inputs_hash, item.policy,
+                        item.previous_report_id, [], dt.datetime.now(), findings)
+            for (row, item), findings in zip(pending, written)]
+
+
+def _latest_versions(rows: list[dict[str, Any]], parsed: dict[int, str]) -> dict[tuple[str, int], int]:
+    """(agency key, year) -> the latest readable version's id: last year's report for `prev.*`."""
+    out: dict[tuple[str, int], tuple[int, int]] = {}
+    for row in rows:
+        if row["agency_key"] and row["year"] and row["id"] in parsed:
+            key = (row["agency_key"], row["year"])
+            if key not in out or out[key][0] < row["version"]:
+                out[key] = (row["version"], row["id"])
+    return {key: report_id for key, (_, report_id) in out.items()}
+
+
+def _inputs_hash(content_hash: str, key: str | None, version: str, prev_id: int | None, prev_key: str,
+                 levels: dict[str, str]) -> str:
+    """What an evaluation reads besides the pack: the parse, last year's report (and its parse), the roster
+    level of the agency (of both years), the evaluator."""
+    parts = [content_hash, version, str(prev_id or ""), prev_key, levels.get(key or "", ""), evaluator_version()]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _incremental(old: ReportState, old_signatures: dict[str, str], pack: Any, report: Callable[[], Report],
+                 previous: Callable[[], Report | None], source: str) -> tuple[CheckResult, list[Any], list[str]]:
+    """What the rules the edit added or changed find, and the stored findings of the others (unchanged
+    signature, same inputs: they would find exactly the same). Returns (result of the changed rules,
+    kept findings, ids of the changed rules)."""
+    new_signatures = rule_signatures(pack)
+    active = [r for r in pack.rules if r.id not in pack.disabled]
+    changed = [r for r in active if old_signatures.get(r.id) != new_signatures[r.id]]
+    kept = {r.id for r in active} - {r.id for r in changed}
+    result = CheckResult(source=source, pack=pack.name, report=None,
+                         unchecked=[unchecked_from_json(u) for u in old.unchecked if u["rule"] in kept])
+    if changed:
+        partial = _evaluate(report(), dataclasses.replace(pack, rules=changed, disabled=set()), previous())
+        result.findings += partial.findings
+        result.unchecked += partial.unchecked
+    return result, [f for f in old.findings if f.rule in kept], [r.id for r in changed]
 
 
 def _reread(store: Store, row: dict[str, Any], template: str | None, version: str) -> str | None:

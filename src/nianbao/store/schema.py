@@ -58,6 +58,7 @@ packs = Table(
     Column("name", Text, nullable=False),
     Column("verdict_json", Text, nullable=False),
     Column("first_used", DateTime, nullable=False),
+    Column("rules_json", Text),                                     # rule id -> signature (0002)
 )
 
 runs = Table(
@@ -80,6 +81,7 @@ run_reports = Table(
     Column("previous_report_id", Integer, ForeignKey("reports.id")),
     Column("unchecked_json", Text, nullable=False),
     Column("checked_at", DateTime, nullable=False),
+    Column("inputs_hash", String(64)),                              # what the evaluation read (0002)
     Index("ix_run_reports_report", "report_id", "run_id"),
 )
 
