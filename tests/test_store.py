@@ -9,10 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+# First: skips the module, with the reason, where the store extra is not installed.
+from store_fixtures import db_url, pg_server  # noqa: F401
 from sqlalchemy import func, select, text
 
 from conftest import REPO, real_path
-from store_fixtures import db_url, pg_server  # noqa: F401
 from nianbao.store import Store, StoreError, check_into_store, recheck, resubmissions
 from nianbao.store import schema as S
 from nianbao.store.export import export
@@ -259,3 +261,90 @@ def test_each_report_recorded_whole(db_url, tmp_path):
             assert orphans == 0
         (run,) = store.runs()
         assert run["finished_at"] is not None and run["reports"] == 2 and run["run_by"] == "张三"
+
+
+def _findings_by_report(store: Store) -> dict[str, set]:
+    return {s.report["source_name"]: {(f.fingerprint, f.figures, f.message, f.severity) for f in s.findings}
+            for s in store.states()}
+
+
+@pytest.mark.parametrize("edit", [
+    # a message reworded and a severity changed: same fingerprints, new wording
+    "rules:\n  - id: date-present\n    severity: info\n    message: 未见落款日期（请核实）。\n",
+    # a parameter every deadline rule reads
+    "params:\n  government_deadline_month: 2\n  government_deadline_day: 20\n",
+    # a rule switched off and one added
+    "disable: [table4-review-total]\nrules:\n  - id: local-new-media\n    title: 第一部分说明政务新媒体矩阵建设情况\n"
+    "    category: content.required_missing\n    severity: warning\n    basis: 本地要求\n"
+    "    check: contains(section1, '政务新媒体矩阵')\n    message: 第一部分未说明政务新媒体矩阵建设情况。\n",
+])
+def test_incremental_recheck_finds_what_a_full_check_finds(edit, tmp_path):
+    folder = _copy(["huaian-hongze-2023.pdf", "huaian-hongze-2024.pdf", "fujian-pingtan-2023.html",
+                    "fujian-pingtan-2024.html"], tmp_path / "in")
+    pack = tmp_path / "local.yaml"
+    pack.write_text("pack: local\nextends: gov-2021\n", encoding="utf-8")
+    with Store(str(tmp_path / "a.db")) as incremental:
+        check_into_store(incremental, [str(folder)], str(pack), "张三")
+        pack.write_text("pack: local\nextends: gov-2021\n" + edit, encoding="utf-8")
+        summary = recheck(incremental, str(pack), "张三")
+        assert summary.evaluated_in_full == 0 and summary.reread == 0
+        edited = _findings_by_report(incremental)
+        pack.write_text("pack: local\nextends: gov-2021\n", encoding="utf-8")      # and the edit undone
+        recheck(incremental, str(pack), "张三")
+        undone = _findings_by_report(incremental)
+    for text, got in ((edit, edited), ("", undone)):
+        pack.write_text("pack: local\nextends: gov-2021\n" + text, encoding="utf-8")
+        with Store(str(tmp_path / f"fresh-{len(text)}.db")) as fresh:
+            check_into_store(fresh, [str(folder)], str(pack), "张三")
+            assert _findings_by_report(fresh) == got
+
+
+def test_rechecks_after_roster_or_last_year_change_evaluate_in_full(tmp_path):
+    with Store(str(tmp_path / "c.db")) as store:
+        check_into_store(store, [str(real_path("fujian-pingtan-2024.html"))], None, "张三")
+        assert recheck(store, None, "张三").evaluated_in_full == 0
+        # Last year's report arrives: this year's inputs changed, so everything is evaluated again.
+        check_into_store(store, [str(real_path("fujian-pingtan-2023.html"))], None, "张三")
+        summary = recheck(store, None, "张三")
+        assert summary.evaluated_in_full == 1
+        assert "normative-docs-in-force-carried" in {c.finding.rule for c in summary.diff.new}
+        roster = tmp_path / "r.csv"
+        roster.write_text("机关名称,层级\n平潭综合实验区,部门\n", encoding="utf-8")
+        import_roster(store, read_roster(str(roster)))
+        assert recheck(store, None, "张三").evaluated_in_full == 2
+
+
+def test_schema_upgrades_itself_from_an_older_revision(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from nianbao.store.database import _alembic_config
+    path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO roster (name, agency_key, imported_at) VALUES ('某局', '某局', '2025-01-01')"))
+    engine.dispose()
+    with Store(str(path)) as store:
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+            assert conn.execute(text("SELECT name FROM roster")).scalar() == "某局"
+        check_into_store(store, [str(real_path("fujian-pingtan-2023.html"))], None, "张三")
+        assert recheck(store, None, "张三").evaluated_in_full == 0
+
+
+def test_pack_declares_its_own_verdict_policy(tmp_path):
+    from nianbao.errors import PackError
+    pack = tmp_path / "strict.yaml"
+    pack.write_text("pack: strict\nextends: gov-2021\nverdict:\n"
+                    "  - {when: 'errors.open + errors.confirmed + warnings.open > 0', verdict: 不予通过}\n"
+                    "  - {verdict: 准予通过}\n", encoding="utf-8")
+    with Store(str(tmp_path / "c.db")) as store:
+        check_into_store(store, [str(real_path("fujian-pingtan-2024.html"))], str(pack), "张三")
+        assert store.states()[0].verdict == "不予通过"
+        pack.write_text("pack: strict\nextends: gov-2021\nverdict:\n  - {when: 'errors.pending > 0', verdict: 待定}\n",
+                        encoding="utf-8")
+        with pytest.raises(PackError, match="verdict 条件“errors.pending > 0”无效"):
+            recheck(store, str(pack), "张三")

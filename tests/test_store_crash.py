@@ -15,11 +15,11 @@ import sys
 import textwrap
 import time
 
-import pytest
+# First: skips the module, with the reason, where the store extra is not installed.
+from store_fixtures import db_url, pg_server  # noqa: F401
 from sqlalchemy import func, select
 
 from conftest import REPO, real_path, seed_path
-from store_fixtures import db_url, pg_server  # noqa: F401
 from nianbao.store import Store, check_into_store
 from nianbao.store import schema as S
 

@@ -15,7 +15,6 @@ import csv
 import datetime as dt
 import getpass
 import json
-import os
 import sys
 from typing import Any, TextIO
 

@@ -58,7 +58,8 @@ def evaluator_version() -> str:
     """A hash of the code that turns facts and rules into findings: a change re-evaluates every rule."""
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for path in [root / "engine.py", root / "findings.py", *sorted((root / "lang").glob("*.py")),
+    # This module too: how findings are carried over from one run to the next is part of evaluating.
+    for path in [root / "engine.py", root / "findings.py", Path(__file__), *sorted((root / "lang").glob("*.py")),
                  *sorted((root.parent.parent / "grammar").glob("*.lark")), *sorted((root / "grammar").glob("*.lark"))]:
         if path.is_file():
             digest.update(path.read_bytes())
@@ -77,6 +78,8 @@ def rule_signatures(pack: Any) -> dict[str, str]:
                          evaluator_version()], sort_keys=True, default=str, ensure_ascii=False)
     out = {}
     for rule in pack.rules:
+        if rule.id in pack.disabled:       # a rule switched back on is evaluated again, not carried over
+            continue
         text = json.dumps([rule.id, rule.data], sort_keys=True, default=str, ensure_ascii=False)
         out[rule.id] = hashlib.sha256(f"{shared}\x1f{text}".encode()).hexdigest()[:16]
     pack._nianbao_signatures = out
@@ -84,7 +87,8 @@ def rule_signatures(pack: Any) -> dict[str, str]:
 
 
 def pack_hash(pack: Any) -> str:
-    digest = hashlib.sha256(pack.name.encode())
+    """The pack's files as read (and the evaluator's version, which its stored rule signatures depend on)."""
+    digest = hashlib.sha256(f"{pack.name}\x1f{evaluator_version()}".encode())
     for file in pack.files:
         digest.update(Path(file).read_bytes())
     return digest.hexdigest()
@@ -386,7 +390,7 @@ def _incremental(old: ReportState, old_signatures: dict[str, str], pack: Any, re
     kept findings, ids of the changed rules)."""
     new_signatures = rule_signatures(pack)
     active = [r for r in pack.rules if r.id not in pack.disabled]
-    changed = [r for r in active if old_signatures.get(r.id) != new_signatures[r.id]]
+    changed = [r for r in active if old_signatures.get(r.id) != new_signatures.get(r.id)]
     kept = {r.id for r in active} - {r.id for r in changed}
     result = CheckResult(source=source, pack=pack.name, report=None,
                          unchecked=[unchecked_from_json(u) for u in old.unchecked if u["rule"] in kept])
