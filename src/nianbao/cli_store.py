@@ -177,7 +177,7 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     with _open(args.db) as store:
         runs = store.runs()
     for run in runs:
-        state = run["finished_at"].strftime("%Y-%m-%d %H:%M:%S") if run["finished_at"] else "未完成（中断）"
+        state = run["finished_at"].strftime("%Y-%m-%d %H:%M:%S") if run["finished_at"] else "未完成（进行中或已中断）"
         sys.stdout.write(f"#{run['id']}  {kind_cn.get(run['kind'], run['kind'])}  {run['started_at']:%Y-%m-%d %H:%M:%S}"
                          f" → {state}  {run['run_by']}  规则包 {'、'.join(run['packs']) or run['pack_ref'] or '—'}  "
                          f"报告 {run['reports']} 份  问题 {run['findings']} 项\n")

@@ -416,6 +416,8 @@ class Store:
                     .order_by(S.findings.c.id.desc()).limit(1)).first()
                 if row is None:
                     raise StoreError(self.where, f"没有指纹为 {fp} 的问题（用 nianbao findings 查看）")
+                if scope == "agency" and not row.agency_key:
+                    raise StoreError(self.where, f"问题 {fp} 所属报告未识别出报告机关，不能按机关范围复核")
                 latest[fp] = row
             at = now()
             for fp, row in latest.items():

@@ -1,16 +1,13 @@
-"""Checking into the store and re-checking what it holds.
+"""Checking into the store: reading, evaluating, and what decides whether a stored result still holds.
 
 `check_into_store` reads each file (or takes its parse from the store when
 this parser version has read the same bytes before), evaluates it with last
-year's stored report of the same agency as `prev.*`, and records it.
-`recheck` re-evaluates every stored report from its stored parse — no file
-is read again unless the parser changed — and returns the difference with
-each report's previous state.
+year's stored report of the same agency as `prev.*`, and records it. The
+versions and signatures here (parser, evaluator, pack, rules, inputs) are
+what `recheck` (recheck.py) compares to re-evaluate only what an edit changed.
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import functools
 import hashlib
 import json
@@ -22,17 +19,15 @@ from typing import Any, Callable
 from ..errors import NianbaoError
 from ..findings import CheckResult
 from ..model import Fact, Report
-from ..model_json import finding_from_json, report_from_dict, report_to_dict, unchecked_from_json
+from ..model_json import finding_from_json, report_from_dict, report_to_dict
 from ..pairing import agency_key
-from .campaign import Evaluated, ReportState, Store, Submission
-from .diff import StateDiff, diff_states
+from .campaign import Evaluated, Store, Submission
 from .roster import LEVEL_CN, roster_levels
 from .verdict import pack_policy
 
 # What decides how a file is read: a change in any of these re-reads stored files on the next recheck.
 _PARSER_SOURCES = ("ingest", "mapping.py", "detect.py", "metadata.py", "cells.py", "reading.py", "template.py",
                    "document.py", "model.py", "model_json.py")
-RECHECK_CHUNK = 100     # reports written per transaction in a recheck (each report is still all-or-nothing)
 
 
 @functools.lru_cache(maxsize=1)
@@ -101,12 +96,12 @@ def _read(path: str, template: str | None) -> Report:
     return read_report(path, template=template)
 
 
-def _evaluate(report: Report, pack: Any, previous: Report | None) -> CheckResult:
+def evaluate_report(report: Report, pack: Any, previous: Report | None) -> CheckResult:
     from ..engine import check_report
     return check_report(report, pack, previous)
 
 
-def _unreadable_result(source: str, message: str, pack: Any) -> CheckResult:
+def unreadable_result(source: str, message: str, pack: Any) -> CheckResult:
     from ..batch import unreadable_json
     data = unreadable_json(source, message)
     return CheckResult(source=source, pack=pack.name, report=None,
@@ -122,7 +117,7 @@ def _meta(report: Report) -> dict[str, Any]:
             "date": date.isoformat() if hasattr(date, "isoformat") else None}
 
 
-def _apply_roster(report: Report, levels: dict[str, str]) -> None:
+def apply_roster(report: Report, levels: dict[str, str]) -> None:
     """The roster's level, where it has one, replaces the guess from the agency's name."""
     key = agency_key(report.meta_value("agency"))
     level = levels.get(key) if key else None
@@ -130,7 +125,7 @@ def _apply_roster(report: Report, levels: dict[str, str]) -> None:
         report.meta["level"] = Fact("meta.level", level, f"审核名单登记为{LEVEL_CN[level]}", None)
 
 
-class _Packs:
+class PackSet:
     """Packs by name or path, each compiled once per run from its files as they are now (a pack edited
     since the last run is what a recheck is for, so the process-wide cache is not used); the pack given
     on the command line, if any, for every report."""
@@ -175,7 +170,7 @@ class _Previous:
             report = self.store.parsed_report(prev_id)
             if report is not None:
                 report.source = row["source_name"]
-                _apply_roster(report, self.levels)
+                apply_roster(report, self.levels)
             self.cache[prev_id] = (report, f"{row['content_hash']}:{row['parser_version']}")
         return (prev_id, *self.cache[prev_id])
 
@@ -222,7 +217,7 @@ def read_submission(store: Store, path: str, template: str | None) -> tuple[Subm
 def check_into_store(store: Store, inputs: list[str], pack_ref: str | None, user: str,
                      progress: Callable[[int, int, CheckedEntry], None] | None = None) -> CheckSummary:
     from ..batch import collect_inputs
-    packs = _Packs(pack_ref)
+    packs = PackSet(pack_ref)
     template = packs.fixed.template.version if packs.fixed else None
     sources = collect_inputs(inputs)
     summary = CheckSummary(store.begin_run("check", pack_ref, user, parser_version()))
@@ -246,21 +241,21 @@ def check_into_store(store: Store, inputs: list[str], pack_ref: str | None, user
     for number, (source, sub, report, error) in enumerate(read, start=1):
         if report is None:
             pack = packs.for_template(None)
-            result = _unreadable_result(source, error or "", pack)
+            result = unreadable_result(source, error or "", pack)
             entry = CheckedEntry(source, None, result, error)
             if sub is not None:
                 entry.report_id = store.record(summary.run_id, sub, packs.evaluated(result, pack, sub.content_hash,
                                                                                      sub.meta, None))
         else:
             assert sub is not None
-            _apply_roster(report, levels)
+            apply_roster(report, levels)
             sub.meta["level"] = report.meta_value("level")
             pack = packs.for_template(report.meta_value("template"))
             prev_id, prev, prev_key = previous.find(sub.meta)
-            result = _evaluate(report, pack, prev)
+            result = evaluate_report(report, pack, prev)
             entry = CheckedEntry(source, None, result)
             item = packs.evaluated(result, pack, sub.content_hash, sub.meta, prev_id)
-            item.inputs_hash = _inputs_hash(sub.content_hash, sub.meta.get("agency_key"), sub.parser_version,
+            item.inputs_hash = inputs_hash(sub.content_hash, sub.meta.get("agency_key"), sub.parser_version,
                                             prev_id, prev_key, levels)
             entry.report_id = store.record(summary.run_id, sub, item)
         summary.entries.append(entry)
@@ -270,112 +265,7 @@ def check_into_store(store: Store, inputs: list[str], pack_ref: str | None, user
     return summary
 
 
-@dataclass
-class RecheckSummary:
-    run_id: int
-    reports: int
-    reread: int
-    evaluated_in_full: int          # reports whose inputs changed (or first seen): every rule evaluated
-    rules_evaluated: int            # rules evaluated per report otherwise: those the edit changed
-    diff: StateDiff
-
-
-def recheck(store: Store, pack_ref: str | None, user: str) -> RecheckSummary:
-    """Evaluate every stored report again (after a pack edit), from its stored parse.
-
-    A report whose inputs (its parse, last year's report, its roster level, the evaluator) are those of its
-    previous run keeps the findings of every rule whose signature is unchanged; only the rules the edit
-    added or changed are evaluated. Anything else is evaluated in full."""
-    packs = _Packs(pack_ref)
-    template = packs.fixed.template.version if packs.fixed else None
-    version = parser_version() + (f"+{template}" if template else "")
-    before = {s.report["id"]: s for s in store.states()}
-    run_id = store.begin_run("recheck", pack_ref, user, parser_version())
-    parsed = store.parsed_reports(version)
-    levels = roster_levels(store)
-    rows = sorted(store.report_rows(), key=lambda r: (r["year"] or 0, r["id"]))
-    reread = {row["id"] for row in rows if row["id"] not in parsed}
-    for row in rows:
-        if row["id"] in reread:           # a new parser (or another template): read the stored bytes again
-            text = _reread(store, row, template, version)
-            if text is not None:
-                parsed[row["id"]] = text
-    rows = [store.report_row(r["id"]) if r["id"] in reread else r for r in rows]
-    latest = _latest_versions(rows, parsed)
-    by_id = {r["id"]: r for r in rows}
-    decoded: dict[int, Report] = {}
-
-    def report_of(report_id: int) -> Report:
-        if report_id not in decoded:
-            report = report_from_dict(json.loads(parsed[report_id]))
-            report.source = by_id[report_id]["source_name"]
-            _apply_roster(report, levels)
-            decoded[report_id] = report
-        return decoded[report_id]
-
-    after: list[ReportState] = []
-    pending: list[tuple[dict[str, Any], Evaluated]] = []
-    full = 0
-    signatures: dict[str, dict[str, str]] = {}
-    for row in rows:
-        meta = {"agency_key": row["agency_key"], "year": row["year"]}
-        if row["id"] not in parsed:
-            pack = packs.for_template(None)
-            item = packs.evaluated(_unreadable_result(row["source_name"], row["error"] or "", pack), pack,
-                                   row["content_hash"], meta, None)
-        else:
-            pack = packs.for_template(row["template"])
-            prev_id = latest.get((row["agency_key"], (row["year"] or 0) - 1)) if row["agency_key"] else None
-            prev_key = f"{by_id[prev_id]['content_hash']}:{version}" if prev_id else ""
-            inputs = _inputs_hash(row["content_hash"], row["agency_key"], version, prev_id, prev_key, levels)
-            old = before.get(row["id"])
-            kept: list[Any] = []
-            if old is not None and old.inputs_hash == inputs and row["id"] not in reread:
-                if old.pack_hash not in signatures:
-                    signatures[old.pack_hash] = store.pack_signatures(old.pack_hash)
-                result, kept, changed = _incremental(
-                    old, signatures[old.pack_hash], pack, lambda: report_of(row["id"]),
-                    lambda: report_of(prev_id) if prev_id else None, row["source_name"])
-                packs.changed_rules.update(changed)
-            else:
-                full += 1
-                result = _evaluate(report_of(row["id"]), pack, report_of(prev_id) if prev_id else None)
-            item = packs.evaluated(result, pack, row["content_hash"], meta, prev_id)
-            item.inputs_hash = inputs
-            item.kept = kept
-        item.report_id = row["id"]
-        pending.append((row, item))
-        if len(pending) >= RECHECK_CHUNK:
-            after += _write(store, run_id, pending)
-            pending = []
-    after += _write(store, run_id, pending)
-    store.finish_run(run_id)
-    return RecheckSummary(run_id, len(rows), len(reread), full, len(packs.changed_rules),
-                          diff_states(list(before.values()), after))
-
-
-def _write(store: Store, run_id: int, pending: list[tuple[dict[str, Any], Evaluated]]) -> list[ReportState]:
-    """Record a chunk; the states as written (for the run diff, without reading them back)."""
-    if not pending:
-        return []
-    written = store.record_results(run_id, [item for _, item in pending])
-    return [ReportState(row, run_id, item.pack_name, item.pack_hash, item.inputs_hash, item.policy,
-                        item.previous_report_id, [], dt.datetime.now(), findings)
-            for (row, item), findings in zip(pending, written)]
-
-
-def _latest_versions(rows: list[dict[str, Any]], parsed: dict[int, str]) -> dict[tuple[str, int], int]:
-    """(agency key, year) -> the latest readable version's id: last year's report for `prev.*`."""
-    out: dict[tuple[str, int], tuple[int, int]] = {}
-    for row in rows:
-        if row["agency_key"] and row["year"] and row["id"] in parsed:
-            key = (row["agency_key"], row["year"])
-            if key not in out or out[key][0] < row["version"]:
-                out[key] = (row["version"], row["id"])
-    return {key: report_id for key, (_, report_id) in out.items()}
-
-
-def _inputs_hash(content_hash: str, key: str | None, version: str, prev_id: int | None, prev_key: str,
+def inputs_hash(content_hash: str, key: str | None, version: str, prev_id: int | None, prev_key: str,
                  levels: dict[str, str]) -> str:
     """What an evaluation reads besides the pack: the parse, last year's report (and its parse), the roster
     level of the agency (of both years), the evaluator."""
@@ -383,25 +273,7 @@ def _inputs_hash(content_hash: str, key: str | None, version: str, prev_id: int 
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _incremental(old: ReportState, old_signatures: dict[str, str], pack: Any, report: Callable[[], Report],
-                 previous: Callable[[], Report | None], source: str) -> tuple[CheckResult, list[Any], list[str]]:
-    """What the rules the edit added or changed find, and the stored findings of the others (unchanged
-    signature, same inputs: they would find exactly the same). Returns (result of the changed rules,
-    kept findings, ids of the changed rules)."""
-    new_signatures = rule_signatures(pack)
-    active = [r for r in pack.rules if r.id not in pack.disabled]
-    changed = [r for r in active if old_signatures.get(r.id) != new_signatures.get(r.id)]
-    kept = {r.id for r in active} - {r.id for r in changed}
-    result = CheckResult(source=source, pack=pack.name, report=None,
-                         unchecked=[unchecked_from_json(u) for u in old.unchecked if u["rule"] in kept])
-    if changed:
-        partial = _evaluate(report(), dataclasses.replace(pack, rules=changed, disabled=set()), previous())
-        result.findings += partial.findings
-        result.unchecked += partial.unchecked
-    return result, [f for f in old.findings if f.rule in kept], [r.id for r in changed]
-
-
-def _reread(store: Store, row: dict[str, Any], template: str | None, version: str) -> str | None:
+def reread_stored(store: Store, row: dict[str, Any], template: str | None, version: str) -> str | None:
     data = store.file_data(row["content_hash"])
     if data is None:
         return None
