@@ -62,6 +62,8 @@ class Finding:
     basis: str
     fields: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    # A remark for the supervisor (e.g. "请人工核对该页内容"), never stated in a letter to the agency.
+    reviewer_only: bool = False
 
     def where(self) -> str:
         """Places in the report, deduplicated, in Chinese: 第3页；第12行."""
@@ -74,9 +76,12 @@ class Finding:
         return "；".join(seen)
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "title": self.title, "category": self.category, "severity": self.severity,
+        out = {"rule": self.rule, "title": self.title, "category": self.category, "severity": self.severity,
                 "message": self.message, "basis": self.basis, "fields": list(self.fields),
                 "evidence": [e.to_json() for e in self.evidence]}
+        if self.reviewer_only:
+            out["reviewer_only"] = True
+        return out
 
 
 @dataclass
@@ -89,7 +94,7 @@ class Unchecked:
     missing: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "title": self.title, "reason": self.reason,
+        out = {"rule": self.rule, "title": self.title, "reason": self.reason,
                 "missing": [{"field": n, "kind": k} for n, k in self.missing]}
 
 
