@@ -20,19 +20,10 @@ from nianbao.packs import load_pack
 from nianbao.reading import read_report
 from nianbao.ruletools import lint_pack
 from nianbao.settings import LetterSettings
+from test_letter_settings import pack, sample  # noqa: F401  (the gov-2021 pack and the checked sample)
 
 TODAY = dt.date(2025, 5, 6)
 SAMPLE = REPO / "examples" / "sample-report.txt"
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack("gov-2021")
-
-
-@pytest.fixture(scope="module")
-def sample(pack):
-    return check_report(read_report(str(SAMPLE)), pack)
 
 
 def resubmission(tmp_path: Path, pack):
