@@ -77,11 +77,16 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         out = {"rule": self.rule, "title": self.title, "category": self.category, "severity": self.severity,
-                "message": self.message, "basis": self.basis, "fields": list(self.fields),
-                "evidence": [e.to_json() for e in self.evidence]}
+               "message": self.message, "basis": self.basis, "fields": list(self.fields),
+               "evidence": [e.to_json() for e in self.evidence]}
         if self.reviewer_only:
             out["reviewer_only"] = True
         return out
+
+
+def finding_order(finding: Finding) -> tuple:
+    """How findings are listed everywhere: errors, warnings, info; then by category and rule."""
+    return (SEVERITY_ORDER.get(finding.severity, 9), finding.category, finding.rule)
 
 
 @dataclass
@@ -94,7 +99,7 @@ class Unchecked:
     missing: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        out = {"rule": self.rule, "title": self.title, "reason": self.reason,
+        return {"rule": self.rule, "title": self.title, "reason": self.reason,
                 "missing": [{"field": n, "kind": k} for n, k in self.missing]}
 
 
@@ -115,7 +120,7 @@ class CheckResult:
         return self.count("error") > 0
 
     def sorted_findings(self) -> list[Finding]:
-        return sorted(self.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.category, f.rule))
+        return sorted(self.findings, key=finding_order)
 
     def meta_json(self) -> dict[str, Any]:
         if self.report is None:

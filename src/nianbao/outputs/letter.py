@@ -31,7 +31,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..findings import SEVERITY_CN, CheckResult, Finding
+from ..findings import SEVERITY_CN, CheckResult, Finding, finding_order
 from ..workdays import add_working_days
 from .letter_template import LetterError, render
 from .letter_text import clean, cn_date, cn_number, self_reference, sentence, signature_indents, span
@@ -186,7 +186,7 @@ def letter_findings(findings: Iterable[Finding], exclude: Exclude | None = None)
     """The findings a letter may state, in letter order: never a supervisor-only remark, never
     one `exclude` rejects (a finding dismissed as 误报 or 豁免), one of each message."""
     kept = [f for f in findings if not getattr(f, "reviewer_only", False) and not (exclude and exclude(f))]
-    return _unique(CheckResult("", "", None, kept).sorted_findings())
+    return _unique(sorted(kept, key=finding_order))
 
 
 # ---------------------------------------------------------------------------
