@@ -91,6 +91,14 @@ def test_request_to_check_a_page_by_hand_never_reaches_the_agency(pack, tmp_path
     assert not any("人工核对" in p.text for p in doc.paragraphs)
 
 
+def test_shipped_packs_mark_the_unreadable_page_remark_reviewer_only():
+    # A page the tool could not read is the supervisor's task. (An unreadable previous-year file
+    # stays in the letter: tests/test_api.py holds check, batch and letter to that alike.)
+    for name in ("gov-2021", "gov-2019"):
+        marked = {r.id for r in load_pack(name).rules if r.reviewer_only}
+        assert marked == {"image-pages"}, name
+
+
 def test_reviewer_only_must_be_true_or_false(tmp_path):
     pack_file = tmp_path / "pack.yaml"
     pack_file.write_text("pack: local\nextends: gov-2021\nrules:\n  - id: local-note\n    title: 本地提示\n"
