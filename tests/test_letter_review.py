@@ -185,3 +185,45 @@ def test_review_ignores_dismissed_and_supervisor_only_findings(sample, pack, tmp
     ctx = review_letter_context(sample.findings, v2, pack, TODAY, exclude=lambda f: f.rule in dismissed)
     assert not any("信息处理费" in b["text"] for b in ctx["blocks"])
     assert ctx["counts"] == {"fixed": 2, "remaining": 1, "new": 1}
+
+
+# ---------------------------------------------------------------------------
+# `nianbao review-letter` (cli_letters.add_commands, wired into the CLI by cli.py)
+def review_letter(*argv: str) -> int:
+    import argparse
+
+    from nianbao import cli_letters
+
+    parser = argparse.ArgumentParser(prog="nianbao")
+    cli_letters.add_commands(parser.add_subparsers())
+    args = parser.parse_args(["review-letter", *map(str, argv)])
+    return args.func(args)
+
+
+def test_review_letter_command_with_campaign_settings(tmp_path, capsys):
+    v2 = tmp_path / "sample-v2.txt"
+    v2.write_text(SAMPLE.read_text(encoding="utf-8").replace("我县我县", "我县"), encoding="utf-8")
+    out = tmp_path / "letters" / "sample-复核.docx"
+    out.parent.mkdir()
+    (out.parent / "nianbao.toml").write_text('[letter]\nsender = "示例市人民政府办公室"\ndate = 2026-02-10\n',
+                                            encoding="utf-8")
+    code = review_letter(v2, "--first", SAMPLE, "--format", "docx", "--out", out, "--first-date", "2026-01-20",
+                         "--reference", "示政办函〔2026〕9号")
+    printed = capsys.readouterr()
+    assert code == 0 and printed.out.strip() == (f"已生成整改复核意见函：{out}（已整改 1 项，尚未整改 3 项，新发现 0 项）")
+    doc = docx.Document(str(out))
+    assert doc.sections[0].first_page_header.paragraphs[0].text == "示例市人民政府办公室"
+    texts = [p.text for p in doc.paragraphs if p.text.strip()]
+    assert texts[0] == "示政办函〔2026〕9号" and "我办于2026年1月20日对《示例县人民政府" in texts[3]
+    assert texts[4] == "一、已完成整改的问题" and texts[5].startswith("（一）") and "我县我县" in texts[5]
+    assert "请于2026年3月9日前" in next(t for t in texts if t.startswith("请你单位"))   # after 春节 2026
+
+
+def test_review_letter_command_bad_inputs_are_one_line(tmp_path, capsys):
+    missing = tmp_path / "first.pdf"
+    assert review_letter(SAMPLE, "--first", missing, "--out", tmp_path / "x.html") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(missing) in err and "首次报送的报告无法读取" in err
+    assert review_letter(SAMPLE, "--first", SAMPLE, "--first-date", "1月20日", "--out", tmp_path / "x.html") == 2
+    assert "--first-date 应为日期" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
