@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, real_path
 from nianbao.engine import check_report
 from nianbao.errors import PackError
-from nianbao.outputs.letter import NoFindings, letter_context, render_letter_html, write_letters
+from nianbao.outputs.letter import Excluded, NoFindings, letter_context, render_letter_html, write_letters
 from nianbao.outputs.letter_review import (compare_findings, finding_key, review_letter_context,
                                            write_review_letters)
 from nianbao.packs import load_pack
@@ -48,6 +48,10 @@ def test_excluded_findings_are_left_out_and_the_rest_renumbered(sample, pack):
     assert "第一项所列问题，请予以整改；第二、三项所列问题，请逐项核实" in ctx["closing"]
     html = render_letter_html(sample, pack, TODAY, exclude=lambda f: finding_key(f) in dismissed)
     assert "信息处理费" not in html and "我县我县" in html
+    # The picklable form a batch hands its worker processes says the same.
+    import pickle
+    excluded = pickle.loads(pickle.dumps(Excluded(frozenset(dismissed))))
+    assert letter_context(sample, pack, TODAY, exclude=excluded)["items"] == ctx["items"]
     # Dismissing everything leaves nothing to write.
     with pytest.raises(NoFindings):
         letter_context(sample, pack, TODAY, exclude=lambda f: True)

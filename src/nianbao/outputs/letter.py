@@ -28,15 +28,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Hashable, Iterable
 
 from ..findings import SEVERITY_CN, CheckResult, Finding, finding_order
 from ..workdays import add_working_days
 from .letter_template import LetterError, render
 from .letter_text import clean, cn_date, cn_number, self_reference, sentence, signature_indents, span
 
-__all__ = ["NoFindings", "LetterError", "LetterFiles", "letter_context", "letter_blocks", "letter_findings",
+__all__ = ["NoFindings", "LetterError", "LetterFiles", "Excluded", "finding_key", "letter_context", "letter_blocks", "letter_findings",
            "render_letter_html", "render_context_html", "write_letter_docx", "write_letters", "cn_date",
            "cn_number"]
 
@@ -180,6 +181,23 @@ def _unique(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
+
+
+def finding_key(finding: Finding) -> Hashable:
+    """Two findings are "the same problem" when the same rule fails on the same facts."""
+    return (finding.rule, tuple(finding.fields))
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """An `exclude` that can cross to a batch's worker processes (a lambda cannot be pickled):
+    the findings whose `key` is in `keys`, e.g. the store's 误报/豁免 fingerprints."""
+
+    keys: frozenset
+    key: Callable[[Finding], Hashable] = finding_key      # a module-level function, so it pickles
+
+    def __call__(self, finding: Finding) -> bool:
+        return self.key(finding) in self.keys
 
 
 def letter_findings(findings: Iterable[Finding], exclude: Exclude | None = None) -> list[Finding]:

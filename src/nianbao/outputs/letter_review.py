@@ -16,16 +16,11 @@ from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable
 
 from ..findings import CheckResult, Finding
-from .letter import (FORMATS, Exclude, LetterFiles, NoFindings, _options, closing_blocks, common_context, item,
-                     letter_findings, write_context)
+from .letter import (FORMATS, Exclude, LetterFiles, NoFindings, _options, closing_blocks, common_context,
+                     finding_key, item, letter_findings, write_context)
 from .letter_text import clean, cn_date, cn_number
 
 Key = Callable[[Finding], Hashable]
-
-
-def finding_key(finding: Finding) -> Hashable:
-    """Two versions' findings are "the same problem" when the same rule fails on the same facts."""
-    return (finding.rule, tuple(finding.fields))
 
 
 @dataclass
