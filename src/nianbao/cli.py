@@ -197,6 +197,8 @@ def _cmd_rules_list(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .cli_letters import add_settings_flags
+
     parser = _Parser(prog="nianbao", description="政府信息公开工作年度报告合规检查工具")
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
@@ -218,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-letters", action="store_true", help="批量模式下不生成整改函")
     p.add_argument("--no-pairing", action="store_true",
                    help="批量模式下不自动配对同一机关相邻年度的报告（默认配对，用于跨年度检查）")
+    add_settings_flags(p, "批量模式整改函的")
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("letter", help="为一份报告生成审核意见函（整改通知），HTML 或 Word（.docx）")
@@ -226,10 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="PATH", help="输出文件（默认 reports_out/letters/<报告文件名>.<格式>）")
     p.add_argument("--pack", default=None, help="规则包名称或路径（默认按报告模板版本选择）")
     p.add_argument("--previous", default=None, metavar="LAST_YEAR", help="同一机关上一年度的报告，用于跨年度检查")
-    p.add_argument("--sender", default=None, help="发文机关（默认取规则包 letter.sender）")
-    p.add_argument("--reference", default=None, help="发文字号")
-    p.add_argument("--contact", default=None, help="联系人及电话")
-    p.add_argument("--deadline-days", type=int, default=None, metavar="N", help="整改期限（自今日起的天数）")
+    add_settings_flags(p)
     p.add_argument("--include-info", action="store_true", help="把“提示”级别的问题也写入函件")
     p.add_argument("--template", default=None, metavar="PATH", help="自定义函件模板（Jinja2，沙箱中渲染）")
     p.set_defaults(func=_cmd_letter)
