@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .cells import is_label, parse_number
+from .cells import is_generic_header, is_label, is_placeholder_row, parse_number
 from .document import Block, Cell, Document
 from .model import Fact, Paragraph, Report, Section
 from .template import Template, load_template, normalize_label
@@ -33,6 +33,11 @@ _GROUP = re.compile(r"（([一二三四五六七])）")
 _ITEM = re.compile(r"(?<![\d.])(\d{1,2})[.、](?!\d)")
 _T3_HEADER_WORDS = ("勾稽关系", "申请人情况", "自然人", "法人或其他组织", "商业企业", "科研机构", "社会公益组织", "法律服务机构")
 _T4_HEADER_WORDS = ("行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "未经复议", "复议后起诉", "维持", "纠正", "审结")
+# A line naming one table-4 group, printed above that group's own small table.
+_T4_GROUP_LINE = re.compile(r"^(?:[（(][一二三][)）])?(?:行政诉讼)?[（(]?(行政复议|未经复议直接起诉|复议后起诉)[)）]?$")
+_T3_GROUP_LINE = re.compile(r"^[（(]([一二三四五六七])[)）]")
+_AMOUNT_UNIT = re.compile(r"^([\d,.]+)(万元|元)$")
+_YUAN_HEADER = re.compile(r"单位：元|（元）$")
 _T2_BLOCK = re.compile(r"^第二十条第（[一二三四五六七八九十]+）项")
 _TERMINAL = "。！？；：!?;:"
 
@@ -62,6 +67,10 @@ class _Mapper:
         self.t3_entries: list[_RowEntry] = []
         self.t4_seen_header = False
         self.t4_done = False
+        self.t4_group: str | None = None          # group named by the line above a 5-column table 4
+        self.t4_assigned: set[str] = set()
+        self.fee_header_yuan = False               # table 2's amount column headed 单位：元
+        self.t4_pending: list[tuple[Block, list[Cell]]] = []   # values spread over several rows
         self.current_section = 0
 
     # ------------------------------------------------------------------
@@ -82,8 +91,10 @@ class _Mapper:
                     self.report.note("structure.order", f"第{_CN_NUM[number - 1]}部分标题重复出现：“{block.text}”",
                                      block.location, [f"section{number}"])
                 section_lines.setdefault(self.current_section, []).append(block)
+                t3_group = self._group_line(block.text, t3_group)
             else:
                 t3_group = self._route_row(block, t3_group)
+        self._finish_table4()
         self._finish_table3()
         self._build_sections(section_lines, headings)
         metadata.extract(self.report, section_lines.get(0, []), self.doc, self.t)
@@ -131,9 +142,27 @@ class _Mapper:
             self.report.note("structure.order", f"各部分顺序与模板不一致：实际顺序为 {names}",
                              None, [f"section{n}" for n in order])
 
+    def _group_line(self, text: str, t3_group: str | None) -> str | None:
+        """A heading line naming a table-3 group or a table-4 group, above that part's own table."""
+        norm = normalize_label(text)
+        if self.current_section == 3:
+            m = _T3_GROUP_LINE.match(norm)
+            if m and len(norm) <= 40:
+                return m.group(1)
+        if self.current_section == 4 and not self.t4_done:
+            m = _T4_GROUP_LINE.match(norm)
+            if m:
+                self.t4_group = next(g["name"] for g in self.t.table4_groups if g["label"] == m.group(1))
+        return t3_group
+
     # ---- rows -----------------------------------------------------------
     def _route_row(self, block: Block, t3_group: str | None) -> str | None:
         cells = block.cells
+        texts = [c.text for c in cells]
+        if is_generic_header(texts):
+            return t3_group
+        if is_placeholder_row(texts) and not (self.t4_seen_header and not self.t4_done):
+            return t3_group
         last_label = -1
         for i, cell in enumerate(cells):
             if is_label(cell.text):
@@ -216,6 +245,8 @@ class _Mapper:
         for cell in label_cells[1:]:
             norm = normalize_label(cell.text)
             self.header_evidence.add(norm)
+            if "收费金额" in norm:
+                self.fee_header_yuan = bool(_YUAN_HEADER.search(norm))
             if norm in self.t.table2_column_labels:
                 continue
             canonical = self.t.table2_column_variants.get(norm)
@@ -295,8 +326,8 @@ class _Mapper:
             best, score = _best_row(text, [r for r in rows if r.item is not None])
             if by_number is not None:
                 num_score = max(_ratio(text, lab) for lab in by_number.labels)
-                if text in by_number.labels:
-                    return by_number, "exact" if text == by_number.labels[0] else "variant"
+                if text in by_number.labels or _bare(text) == _bare(by_number.labels[0]):
+                    return by_number, "exact" if _bare(text) == _bare(by_number.labels[0]) else "variant"
                 if best is not None and best is not by_number and score >= 0.85 and score > num_score + 0.15:
                     return best, "variant"
                 if num_score >= 0.5 or text == "":
@@ -326,10 +357,34 @@ class _Mapper:
 
     # ---- table 4 --------------------------------------------------------
     def _table4_row(self, block: Block, value_cells: list[Cell]) -> None:
-        names = [f"{g['name']}.{c}" for g in self.t.table4_groups for c in self.t.table4_columns]
+        """Table 4 values: one row of 15, a 5-column table per group under its own heading,
+        or the 15 values spread over several rows (collected until all 15 are there)."""
         width = len(self.t.table4_columns)
-        constraints = [_sum_constraint(width - 1, offset=i * width) for i in range(len(self.t.table4_groups))]
-        self._assign(block, names, value_cells, constraints, table="table4", row_title="行政复议、行政诉讼情况")
+        groups = self.t.table4_groups
+        lead, trail = _edges(value_cells)
+        core = value_cells[lead: len(value_cells) - trail]
+        if self.t4_group is not None and len(core) == width and not self.t4_pending:
+            names = [f"{self.t4_group}.{c}" for c in self.t.table4_columns]
+            label = next(g["label"] for g in groups if g["name"] == self.t4_group)
+            self._assign(block, names, core, [_sum_constraint(width - 1)], table="table4", row_title=label)
+            self.t4_assigned.add(self.t4_group)
+            self.t4_group = None
+            self.t4_done = len(self.t4_assigned) == len(groups)
+            return
+        self.t4_pending.append((block, core))
+        if sum(len(c) for _, c in self.t4_pending) >= width * len(groups):
+            self._finish_table4()
+
+    def _finish_table4(self) -> None:
+        if not self.t4_pending:
+            return
+        pending, self.t4_pending = self.t4_pending, []
+        cells = [c for _, c in pending for c in c]
+        groups = [g for g in self.t.table4_groups if g["name"] not in self.t4_assigned]
+        names = [f"{g['name']}.{c}" for g in groups for c in self.t.table4_columns]
+        width = len(self.t.table4_columns)
+        constraints = [_sum_constraint(width - 1, offset=i * width) for i in range(len(groups))]
+        self._assign(pending[0][0], names, cells, constraints, table="table4", row_title="行政复议、行政诉讼情况")
         self.t4_done = True
 
     # ---- alignment ------------------------------------------------------
@@ -342,6 +397,8 @@ class _Mapper:
             if cell is None:
                 continue
             value = parse_number(cell.text)
+            if money:
+                value = self._money(name, cell, value, row_title)
             self.report.values[name] = Fact(name, value, cell.text, cell.location)
         found = [c.text if c.text.strip() else "（空）" for c in printed]
         table_cn = {"table2": "表二", "table3": "表三", "table4": "表四"}[table]
@@ -358,6 +415,22 @@ class _Mapper:
                              f"{table_cn}“{row_title}”行只有{len(found)}个数值单元格，模板应有{len(names)}个；"
                              f"无法确定缺少哪一列的{len(unresolved)}个单元格未取值",
                              block.location, names, values=found, unresolved=unresolved)
+
+
+    def _money(self, name: str, cell: Cell, value, row_title: str):
+        """An amount in 万元; one printed in 元 (by its header or its own unit) is converted, with a note."""
+        m = _AMOUNT_UNIT.match(normalize_label(cell.text))
+        if m:
+            value = parse_number(m.group(1))
+        in_yuan = (m is not None and m.group(2) == "元") or (m is None and self.fee_header_yuan)
+        if in_yuan and isinstance(value, (int, float)):
+            converted = round(value / 10000, 6)
+            self.report.note("value.invalid",
+                             f"表二“{row_title}”的收费金额以元填报（“{cell.text.strip()}”），模板要求以万元为单位，"
+                             f"折合{converted:g}万元",
+                             cell.location, [name], kind="unit", printed=cell.text, converted=converted)
+            return converted
+        return value
 
 
 def _edition(template: Template) -> str:
@@ -456,6 +529,14 @@ def _agree(candidates: list[list[Cell]], n: int) -> list[Cell | None]:
         texts = {normalize_label(c[i].text) for c in candidates}
         out.append(candidates[0][i] if len(texts) == 1 else None)
     return out
+
+
+_PUNCT = re.compile(r"[，、。；：,.;:（）()\s]")
+
+
+def _bare(text: str) -> str:
+    """A label without punctuation: a converter's 、 -> ", " is not a different wording."""
+    return _PUNCT.sub("", text)
 
 
 def _ratio(a: str, b: str) -> float:
