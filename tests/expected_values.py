@@ -110,7 +110,9 @@ GOV2021_OTHER_ROWS = ("section3.results.other.overdue_correction", "section3.res
                       "section3.results.other.other")
 REAL = {
     "huaian-hongze-2023.pdf": dict(
-        meta={"agency": "洪泽区人民政府", "year": 2023, "date": None, "level": "government"},
+        # No 落款 is printed: the PDF's own ModDate stands in as the publication date.
+        meta={"agency": "洪泽区人民政府", "year": 2023, "date": "2024-02-26", "date_source": "file",
+              "level": "government"},
         values=expand(
             [0, 0, 0, 0, 5, 5, 550, 4119, 195, 7730.28],
             {"section3.new": [21, 0, 0, 0, 0, 0, 21], "section3.results.partial": [4, 0, 0, 0, 0, 0, 4],
@@ -128,7 +130,8 @@ REAL = {
         ),
     ),
     "huaian-hongze-2024.pdf": dict(
-        meta={"agency": "淮安市洪泽区人民政府", "year": 2024, "date": None, "level": "government"},
+        meta={"agency": "淮安市洪泽区人民政府", "year": 2024, "date": "2025-02-25", "date_source": "file",
+              "level": "government"},
         values=expand(
             [0, 0, 0, 3, 0, 8, 9487, 2776, 84, 7545],
             {"section3.new": [95, 0, 0, 0, 0, 0, 95], "section3.results.granted": [50, 0, 0, 0, 0, 0, 50],

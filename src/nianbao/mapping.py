@@ -38,6 +38,7 @@ _T4_GROUP_LINE = re.compile(r"^(?:[（(][一二三][)）])?(?:行政诉讼)?[（
 _T3_GROUP_LINE = re.compile(r"^[（(]([一二三四五六七])[)）]")
 _AMOUNT_UNIT = re.compile(r"^([\d,.]+)(万元|元)$")
 _YUAN_HEADER = re.compile(r"单位：元|（元）$")
+_STRONG_BOX_KEYS = {"索引号", "发布机构", "发文机关", "公开日期", "发布日期", "成文日期", "主题分类", "文号", "发文字号"}
 _T2_BLOCK = re.compile(r"^第二十条第（[一二三四五六七八九十]+）项")
 _TERMINAL = "。！？；：!?;:"
 
@@ -69,6 +70,7 @@ class _Mapper:
         self.t4_done = False
         self.t4_group: str | None = None          # group named by the line above a 5-column table 4
         self.t4_assigned: set[str] = set()
+        self.box: dict[str, tuple[str, object]] = {}   # the site's metadata box (索引号/发布机构/公开日期…)
         self.fee_header_yuan = False               # table 2's amount column headed 单位：元
         self.t4_pending: list[tuple[Block, list[Cell]]] = []   # values spread over several rows
         self.current_section = 0
@@ -97,7 +99,7 @@ class _Mapper:
         self._finish_table4()
         self._finish_table3()
         self._build_sections(section_lines, headings)
-        metadata.extract(self.report, section_lines.get(0, []), self.doc, self.t)
+        metadata.extract(self.report, section_lines.get(0, []), self.doc, self.t, box=self.box)
         return self.report
 
     # ---- sections -----------------------------------------------------
@@ -160,6 +162,11 @@ class _Mapper:
         cells = block.cells
         texts = [c.text for c in cells]
         if is_generic_header(texts):
+            return t3_group
+        fields = metadata.box_fields(texts)
+        if fields and (self.current_section == 0 or set(fields) & _STRONG_BOX_KEYS):
+            for key, value in fields.items():     # the site's metadata box, not a report table
+                self.box.setdefault(key, (value, block.location))
             return t3_group
         if is_placeholder_row(texts) and not (self.t4_seen_header and not self.t4_done):
             return t3_group
