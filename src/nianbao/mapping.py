@@ -70,6 +70,8 @@ class _Mapper:
         self.t4_done = False
         self.t4_group: str | None = None          # group named by the line above a 5-column table 4
         self.t4_assigned: set[str] = set()
+        # Lines since the last table row: a label a converter printed apart from its numbers.
+        self.loose_lines: list[Block] = []
         self.box: dict[str, tuple[str, object]] = {}   # the site's metadata box (索引号/发布机构/公开日期…)
         self.fee_header_yuan = False               # table 2's amount column headed 单位：元
         self.t4_pending: list[tuple[Block, list[Cell]]] = []   # values spread over several rows
@@ -94,8 +96,10 @@ class _Mapper:
                                      block.location, [f"section{number}"])
                 section_lines.setdefault(self.current_section, []).append(block)
                 t3_group = self._group_line(block.text, t3_group)
+                self.loose_lines.append(block)
             else:
                 t3_group = self._route_row(block, t3_group)
+                self.loose_lines = []
         self._finish_table4()
         self._finish_table3()
         self._build_sections(section_lines, headings)
@@ -182,14 +186,19 @@ class _Mapper:
 
         if not label and not has_values:
             return t3_group
-        # Table 4 data row: numbers only, after a table-4 header.
+        # Table 4 data row: numbers only, after a table-4 header (a row, or lines of section 4).
         if not label:
-            if self.t4_seen_header and not self.t4_done:
+            wrapped = self._wrapped_label()
+            if (self.t4_seen_header or self.current_section == 4) and not self.t4_done:
                 self._table4_row(block, value_cells)
-            else:
+                return t3_group
+            if not wrapped:
                 self.report.note("template.label_variant", "表格中有一行只有数值、没有行名，无法确定所属表格和行",
                                  block.location, [], cells=[c.text for c in cells])
-            return t3_group
+                return t3_group
+            # The label printed on the line(s) just above its numbers (a wrapped cell in layout text).
+            label_cells = [b.cells[0] for b in wrapped]
+            label = normalize_label("".join(c.text for c in label_cells))
         # Table 2.
         if _T2_BLOCK.match(label) or label.startswith("信息内容"):
             self._table2_header(block, label_cells, label)
@@ -225,6 +234,18 @@ class _Mapper:
         self.t3_entries.append(_RowEntry(block, label_cells, value_cells, group, label))
         self._mark_table("table3")
         return group
+
+    def _wrapped_label(self) -> list[Block]:
+        """The label lines right above a row of numbers only, inside table 3 (at most three)."""
+        if self.current_section != 3 or not self.t3_entries:
+            return []
+        out: list[Block] = []
+        for line in reversed(self.loose_lines[-3:]):
+            text = normalize_label(line.text)
+            if "。" in text or len(text) > 40 or not is_label(text):
+                break
+            out.insert(0, line)
+        return out
 
     def _mark_table(self, name: str) -> None:
         if name not in self.report.tables_found:
@@ -336,7 +357,7 @@ class _Mapper:
                 if text in by_number.labels or _bare(text) == _bare(by_number.labels[0]):
                     return by_number, "exact" if _bare(text) == _bare(by_number.labels[0]) else "variant"
                 if best is not None and best is not by_number and score >= 0.85 and score > num_score + 0.15:
-                    return best, "variant"
+                    return best, "exact" if _bare(text) == _bare(best.labels[0]) else "variant"
                 if num_score >= 0.5 or text == "":
                     return by_number, "variant"
             if best is not None and score >= 0.75:
