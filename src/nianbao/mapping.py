@@ -23,11 +23,14 @@ from typing import Callable, Sequence
 from .cells import is_generic_header, is_label, is_placeholder_row, parse_number
 from .document import Block, Cell, Document
 from .model import Fact, Paragraph, Report, Section
-from .template import Template, load_template, normalize_label
+from .template import Template, describe, load_template, normalize_label
 from . import metadata
 
 _CN_NUM = "一二三四五六七八九十"
 _HEADING = re.compile(r"^([一二三四五六])[、.．]\s*(.+)$")
+_HEADING_PART = re.compile(r"^第([一二三四五六])部分[、.：:]?\s*(.+)$")
+_HEADING_PAREN = re.compile(r"^（([一二三四五六])）\s*(.+)$")
+_UNTITLED_5 = re.compile(r"^（一）.{0,30}(?:存在.{0,6}问题|改进情况|改进措施)")
 _TOP = re.compile(r"^([一二三四])、")
 _GROUP = re.compile(r"（([一二三四五六七])）")
 _ITEM = re.compile(r"(?<![\d.])(\d{1,2})[.、](?!\d)")
@@ -94,7 +97,17 @@ class _Mapper:
                 if number is not None:
                     self.report.note("structure.order", f"第{_CN_NUM[number - 1]}部分标题重复出现：“{block.text}”",
                                      block.location, [f"section{number}"])
-                section_lines.setdefault(self.current_section, []).append(block)
+                elif 5 not in headings and self._untitled_section5(block):
+                    headings[5] = Block.line("（标题未印出）", block.location)
+                    self.current_section = 5
+                    self.report.section_order.append(5)
+                    section_lines[5] = []
+                    self.report.note("structure.missing_section",
+                                     f"第五部分“{next(x['title'] for x in self.t.sections if x['number'] == 5)}”的标题未印出（也可能在转换中丢失），"
+                                     f"其内容（自“{block.text.strip()[:30]}”起）已按第五部分读取",
+                                     block.location, ["section5"], kind="untitled")
+                if not (2 <= self.current_section <= 4 and _is_table_furniture(block.text)):
+                    section_lines.setdefault(self.current_section, []).append(block)
                 t3_group = self._group_line(block.text, t3_group)
                 self.loose_lines.append(block)
             else:
@@ -108,12 +121,21 @@ class _Mapper:
 
     # ---- sections -----------------------------------------------------
     def _heading_number(self, text: str) -> int | None:
-        norm = normalize_label(text)
-        m = _HEADING.match(norm)
+        """The section a heading line opens: 一、 / 一. / 第一部分 / （一） numbering, or the bare title
+        (a bold-only heading). The looser styles must also come in order and match the title closely."""
+        norm = normalize_label(text).rstrip("。")
+        strict = True
+        m = _HEADING.match(norm) or _HEADING_PART.match(norm)
         if not m:
+            m, strict = _HEADING_PAREN.match(norm), False
+        if m:
+            number, title = _CN_NUM.index(m.group(1)) + 1, m.group(2)
+        else:
+            number, title, strict = self._bare_title(norm), norm, False
+            if number is None:
+                return None
+        if not strict and number <= self.current_section:
             return None
-        number = _CN_NUM.index(m.group(1)) + 1
-        title = m.group(2)
         for sec in self.t.sections:
             if sec["number"] != number:
                 continue
@@ -121,9 +143,21 @@ class _Mapper:
                 exp = normalize_label(expected)
                 if len(title) > len(exp) + 12:
                     continue
-                if exp in title or difflib.SequenceMatcher(None, title, exp).ratio() >= 0.6:
+                if exp in title or difflib.SequenceMatcher(None, title, exp).ratio() >= (0.6 if strict else 0.8):
                     return number
         return None
+
+    def _bare_title(self, norm: str) -> int | None:
+        for sec in self.t.sections:
+            for expected in [sec["title"], *sec.get("variants", [])]:
+                if norm == normalize_label(expected):
+                    return sec["number"]
+        return None
+
+    def _untitled_section5(self, block: Block) -> bool:
+        """Section 5's content right after table 4, its heading not printed (or lost by a converter)."""
+        return (self.current_section == 4 and self.t4_done
+                and bool(_UNTITLED_5.match(normalize_label(block.text))))
 
     def _build_sections(self, section_lines: dict[int, list[Block]], headings: dict[int, Block]) -> None:
         self.report.preamble = _paragraphs(section_lines.get(0, []))
@@ -191,6 +225,10 @@ class _Mapper:
             wrapped = self._wrapped_label()
             if (self.t4_seen_header or self.current_section == 4) and not self.t4_done:
                 self._table4_row(block, value_cells)
+                return t3_group
+            if not wrapped and self.current_section == 3 and self.t3_entries:
+                # Resolved by position once the whole table is read (_finish_table3).
+                self.t3_entries.append(_RowEntry(block, [], value_cells, t3_group, ""))
                 return t3_group
             if not wrapped:
                 self.report.note("template.label_variant", "表格中有一行只有数值、没有行名，无法确定所属表格和行",
@@ -292,13 +330,34 @@ class _Mapper:
     # ---- table 3 --------------------------------------------------------
     def _finish_table3(self) -> None:
         rows = self.t.table3_rows
+        order = {r.name: i for i, r in enumerate(rows)}
         seen: dict[str, _RowEntry] = {}
+        matched: list[tuple[_RowEntry, object, str]] = []
         for entry in self.t3_entries:
-            row, how = self._match_table3(entry)
+            row, how = self._match_table3(entry) if entry.label else (None, "")
+            if row is None and entry.label:
+                previous = next((order[r.name] for _, r, _ in reversed(matched) if r is not None and r.name in order), -1)
+                row, how = _fragment_row(entry.label, rows, seen, previous)
+            matched.append((entry, row, how))
+            if row is not None and row.name not in seen:
+                seen[row.name] = entry
+        # A row of numbers whose label the converter lost: the one template row missing between its neighbours.
+        for i, (entry, row, how) in enumerate(matched):
+            if row is not None or entry.label:
+                continue
+            before = next((order[r.name] for _, r, _ in reversed(matched[:i]) if r is not None and r.name in order), -1)
+            after = next((order[r.name] for _, r, _ in matched[i + 1:] if r is not None and r.name in order), len(rows))
+            gap = [r for r in rows[before + 1: after] if r.name not in seen]
+            if len(gap) == 1:
+                matched[i] = (entry, gap[0], "position")
+                seen[gap[0].name] = entry
+        seen = {}
+        for entry, row, how in matched:
             if row is None:
-                self.report.note("template.label_variant",
-                                 f"表三中有无法识别的行“{''.join(c.text for c in entry.label_cells)}”，其数值未计入",
-                                 entry.block.location, [], printed=entry.label)
+                printed = "".join(c.text for c in entry.label_cells)
+                message = (f"表三中有无法识别的行“{printed}”，其数值未计入" if printed else
+                           "表三中有一行只有数值、没有行名，无法确定对应的行，其数值未计入")
+                self.report.note("template.label_variant", message, entry.block.location, [], printed=entry.label)
                 continue
             if row.name in seen:
                 self.report.note("structure.extra_cells",
@@ -317,6 +376,12 @@ class _Mapper:
                 self.report.note("template.label_variant",
                                  f"表三行名“{printed}”与模板规定的“{row.label}”不一致",
                                  entry.block.location, vector_cells(row.name, self.t),
+                                 printed=printed, expected=row.label)
+            elif how in ("fragment", "position"):
+                shown = f"只印出行名的一部分“{printed}”" if how == "fragment" else "没有印出行名"
+                self.report.note("template.label_variant",
+                                 f"表三有一行{shown}，按其位置和文字读作“{row.label}”行，请对照原件核对",
+                                 entry.block.location, vector_cells(row.name, self.t), kind=how,
                                  printed=printed, expected=row.label)
             cols = self.t.table3_columns
             names = [f"{row.name}.{c}" for c in cols]
@@ -437,12 +502,35 @@ class _Mapper:
                              f"{table_cn}“{row_title}”行有{len(found)}个数值单元格，比模板多{len(found) - len(names)}个"
                              f"（{' '.join(found)}）；{tail}",
                              block.location, names, values=found, unresolved=unresolved)
+        elif kind == "short" and block.shape in ("markdown", "layout"):
+            self._converted_short_row(block, names, cells, printed, table_cn, row_title)
         elif kind == "short":
             unresolved = [n for n, c in zip(names, cells) if c is None]
             self.report.note("value.blank",
                              f"{table_cn}“{row_title}”行只有{len(found)}个数值单元格，模板应有{len(names)}个；"
                              f"无法确定缺少哪一列的{len(unresolved)}个单元格未取值",
-                             block.location, names, values=found, unresolved=unresolved)
+                             block.location, names, kind="short", values=found, unresolved=unresolved)
+
+    def _converted_short_row(self, block: Block, names: list[str], cells: list[Cell | None], printed: list[Cell],
+                             table_cn: str, row_title: str) -> None:
+        """A converter's row with fewer numbers than the template: a lost cell, not (necessarily) a blank one.
+
+        Where the row's own arithmetic does not settle it, a table-2 row of three columns printed
+        with two numbers keeps its first and last (the converter loses a middle cell, as in 上海市
+        政府办公厅 2025), and the column in between is left unread; the note says so either way."""
+        found = [c.text for c in printed if c.text.strip()]
+        if len(names) == 3 and len(found) == 2 and all(c is None for c in cells):
+            first, last = [c for c in printed if c.text.strip()]
+            for name, cell in ((names[0], first), (names[2], last)):
+                self.report.values[name] = Fact(name, parse_number(cell.text), cell.text, cell.location)
+            cells = [first, None, last]
+        unresolved = [n for n, c in zip(names, cells) if c is None]
+        read = "、".join(describe(self.t, n) for n, c in zip(names, cells) if c is not None) or "无"
+        self.report.note("value.blank",
+                         f"{table_cn}“{row_title}”行在转换后的文本中只有{len(found)}个数值（{' '.join(found)}），"
+                         f"模板应有{len(names)}个，应是转换时丢失了单元格；已读取：{read}；"
+                         f"其余{len(unresolved)}个单元格无法确定，未取值",
+                         block.location, names, kind="converted", values=found, unresolved=unresolved)
 
 
     def _money(self, name: str, cell: Cell, value, row_title: str):
@@ -459,6 +547,30 @@ class _Mapper:
                              cell.location, [name], kind="unit", printed=cell.text, converted=converted)
             return converted
         return value
+
+
+# Header words of tables 2-4: a line made of nothing else is a table header a converter printed
+# as text ("结果结果其他尚未"), not prose of the section.
+_FURNITURE = re.compile(r"结果|维持|纠正|其他|尚未|审结|总计|合计|行政复议|行政诉讼|未经复议直接起诉|复议后起诉|"
+                        r"申请人情况|自然人|法人或其他组织|商业|企业|科研|机构|社会|公益|组织|法律|服务|"
+                        r"信息内容|本年制发件数|本年废止件数|现行有效件数|本年处理决定数量|本年收费金额|单位|万元|"
+                        r"数据|类别|项目|数量|[\s\d（）()：:，,、.]")
+
+
+def _is_table_furniture(text: str) -> bool:
+    return bool(text.strip()) and not _FURNITURE.sub("", normalize_label(text))
+
+
+def _fragment_row(label: str, rows, seen: dict, previous: int):
+    """A label a converter cut short ("行政机关不再处理其政府信息公"): the one unread template row
+    whose label contains it, or, among several, the first after the previous row read."""
+    bare = _bare(label)
+    if len(bare) < 6:
+        return None, ""
+    hits = [(i, r) for i, r in enumerate(rows) if r.name not in seen and any(bare in _bare(l) for l in r.labels)]
+    if len(hits) > 1:
+        hits = [h for h in hits if h[0] > previous][:1]
+    return (hits[0][1], "fragment") if len(hits) == 1 else (None, "")
 
 
 def _edition(template: Template) -> str:

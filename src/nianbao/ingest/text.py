@@ -63,7 +63,7 @@ def read_text(path: str, data: bytes) -> Document:
         loc = Location(path, line=number)
         if "\t" in raw:
             cells = [Cell(clean_markdown(c).strip(), loc) for c in raw.split("\t")]
-            doc.blocks.append(Block.row(cells, loc))
+            doc.blocks.append(Block.row(cells, loc, shape="tab"))
             continue
         stripped = raw.strip()
         if not stripped:
@@ -73,14 +73,14 @@ def read_text(path: str, data: bytes) -> Document:
                 continue
             parts = stripped.strip("|").split("|")
             cells = [Cell(clean_markdown(c).strip(), loc) for c in parts]
-            doc.blocks.append(Block.row(cells, loc))
+            doc.blocks.append(Block.row(cells, loc, shape="markdown"))
             continue
         if _PAGE_NUMBER.match(stripped):
             continue          # page furniture of a converted PDF ("-3-", "— 4 —")
         line = clean_markdown(stripped).strip()
         cells = layout_row(line)
         if cells is not None:
-            doc.blocks.append(Block.row([Cell(c, loc) for c in cells], loc))
+            doc.blocks.append(Block.row([Cell(c, loc) for c in cells], loc, shape="layout"))
         elif line:
             doc.blocks.append(Block.line(line, loc))
     return doc
