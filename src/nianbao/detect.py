@@ -9,7 +9,6 @@ still be checked) and gets a `template.outdated` note.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 

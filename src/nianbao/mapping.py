@@ -5,17 +5,13 @@ titles, table rows found by their labels (typos, wrapped labels, stray
 spaces), value cells aligned to columns. Whatever cannot be taken at face
 value becomes a ParseNote; nothing is guessed silently.
 
-Alignment of value cells: a row with the expected number of cells maps
-directly. A row with too many or too few cells is aligned every possible
-way; alignments that break the template's own arithmetic inside the row
-(总计 = the sum of its parts) are discarded, and a cell gets a value only if
-every remaining alignment agrees on it. The rest are left out (rules report
-them as "cannot check") and the note says why.
+Value cells are aligned to columns in alignment.py, table-3 labels matched
+to template rows in table3_labels.py. Cells no alignment settles are left
+out (rules report them as "cannot check") and a note says why.
 """
 from __future__ import annotations
 
 import difflib
-import itertools
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -23,6 +19,8 @@ from typing import Callable, Sequence
 from .cells import is_generic_header, is_label, is_placeholder_row, parse_number
 from .document import Block, Cell, Document
 from .model import Fact, Paragraph, Report, Section
+from .alignment import align, edges, sum_constraint
+from .table3_labels import GROUP, ITEM, TOP, closest, fragment_row, is_table_furniture, match_row
 from .template import Template, describe, load_template, normalize_label
 from . import metadata
 
@@ -31,9 +29,6 @@ _HEADING = re.compile(r"^([一二三四五六])[、.．]\s*(.+)$")
 _HEADING_PART = re.compile(r"^第([一二三四五六])部分[、.：:]?\s*(.+)$")
 _HEADING_PAREN = re.compile(r"^（([一二三四五六])）\s*(.+)$")
 _UNTITLED_5 = re.compile(r"^（一）.{0,30}(?:存在.{0,6}问题|改进情况|改进措施)")
-_TOP = re.compile(r"^([一二三四])、")
-_GROUP = re.compile(r"（([一二三四五六七])）")
-_ITEM = re.compile(r"(?<![\d.])(\d{1,2})[.、](?!\d)")
 _T3_HEADER_WORDS = ("勾稽关系", "申请人情况", "自然人", "法人或其他组织", "商业企业", "科研机构", "社会公益组织", "法律服务机构")
 _T4_HEADER_WORDS = ("行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "未经复议", "复议后起诉", "维持", "纠正", "审结")
 # A line naming one table-4 group, printed above that group's own small table.
@@ -106,7 +101,7 @@ class _Mapper:
                                      f"第五部分“{next(x['title'] for x in self.t.sections if x['number'] == 5)}”的标题未印出（也可能在转换中丢失），"
                                      f"其内容（自“{block.text.strip()[:30]}”起）已按第五部分读取",
                                      block.location, ["section5"], kind="untitled")
-                if not (2 <= self.current_section <= 4 and _is_table_furniture(block.text)):
+                if not (2 <= self.current_section <= 4 and is_table_furniture(block.text)):
                     section_lines.setdefault(self.current_section, []).append(block)
                 t3_group = self._group_line(block.text, t3_group)
                 self.loose_lines.append(block)
@@ -131,7 +126,7 @@ class _Mapper:
         if m:
             number, title = _CN_NUM.index(m.group(1)) + 1, m.group(2)
         else:
-            number, title, strict = self._bare_title(norm), norm, False
+            number, title, strict = self.bare_title(norm), norm, False
             if number is None:
                 return None
         if not strict and number <= self.current_section:
@@ -147,7 +142,7 @@ class _Mapper:
                     return number
         return None
 
-    def _bare_title(self, norm: str) -> int | None:
+    def bare_title(self, norm: str) -> int | None:
         for sec in self.t.sections:
             for expected in [sec["title"], *sec.get("variants", [])]:
                 if norm == normalize_label(expected):
@@ -253,21 +248,21 @@ class _Mapper:
         if any(w in label for w in _T3_HEADER_WORDS) and not has_values:
             self._mark_table("table3")
             return t3_group
-        if any(w in label for w in _T4_HEADER_WORDS) and not has_values and not _GROUP.search(label):
+        if any(w in label for w in _T4_HEADER_WORDS) and not has_values and not GROUP.search(label):
             self.t4_seen_header = True
             self._mark_table("table4")
             return t3_group
         # Table 3 rows.
-        groups = _GROUP.findall(label)
+        groups = GROUP.findall(label)
         group = groups[-1] if groups else t3_group
-        if not has_values and self.t3_entries and not groups and not _TOP.match(label) and not _ITEM.search(label):
+        if not has_values and self.t3_entries and not groups and not TOP.match(label) and not ITEM.search(label):
             # A label wrapped onto a row of its own: it continues the previous row's label.
             prev = self.t3_entries[-1]
             prev.label += label
             prev.label_cells.extend(label_cells)
             return group
         if not has_values:
-            if groups or _TOP.match(label):
+            if groups or TOP.match(label):
                 return group
         self.t3_entries.append(_RowEntry(block, label_cells, value_cells, group, label))
         self._mark_table("table3")
@@ -317,7 +312,7 @@ class _Mapper:
                 continue
             canonical = self.t.table2_column_variants.get(norm)
             if canonical is None:
-                canonical = _closest(norm, list(self.t.table2_column_labels), 0.6)
+                canonical = closest(norm, list(self.t.table2_column_labels), 0.6)
                 canonical = self.t.table2_column_labels.get(canonical, canonical) if canonical else None
             if canonical is not None:
                 self.report.note("template.label_variant",
@@ -334,10 +329,10 @@ class _Mapper:
         seen: dict[str, _RowEntry] = {}
         matched: list[tuple[_RowEntry, object, str]] = []
         for entry in self.t3_entries:
-            row, how = self._match_table3(entry) if entry.label else (None, "")
+            row, how = match_row(entry.label, entry.group, self.t) if entry.label else (None, "")
             if row is None and entry.label:
                 previous = next((order[r.name] for _, r, _ in reversed(matched) if r is not None and r.name in order), -1)
-                row, how = _fragment_row(entry.label, rows, seen, previous)
+                row, how = fragment_row(entry.label, rows, seen, previous)
             matched.append((entry, row, how))
             if row is not None and row.name not in seen:
                 seen[row.name] = entry
@@ -385,7 +380,7 @@ class _Mapper:
                                  printed=printed, expected=row.label)
             cols = self.t.table3_columns
             names = [f"{row.name}.{c}" for c in cols]
-            self._assign(entry.block, names, entry.value_cells, constraints=[_sum_constraint(len(cols) - 1)],
+            self._assign(entry.block, names, entry.value_cells, constraints=[sum_constraint(len(cols) - 1)],
                          table="table3", row_title=row.label)
         missing = [r for r in rows if r.name not in seen]
         if self.t3_entries and missing:
@@ -403,63 +398,18 @@ class _Mapper:
                 return row.group
         return None
 
-    def _match_table3(self, entry: _RowEntry):
-        label = entry.label
-        rows = self.t.table3_rows
-        groups = _GROUP.findall(label)
-        group = groups[-1] if groups else entry.group
-        item_match = None
-        for m in _ITEM.finditer(label):
-            item_match = m
-        if item_match is not None:
-            item = int(item_match.group(1))
-            text = label[item_match.end():]
-            candidates = [r for r in rows if r.group == group and r.item == item]
-            by_number = candidates[0] if candidates else None
-            best, score = _best_row(text, [r for r in rows if r.item is not None])
-            if by_number is not None:
-                num_score = max(_ratio(text, lab) for lab in by_number.labels)
-                if text in by_number.labels or _bare(text) == _bare(by_number.labels[0]):
-                    return by_number, "exact" if _bare(text) == _bare(by_number.labels[0]) else "variant"
-                if best is not None and best is not by_number and score >= 0.85 and score > num_score + 0.15:
-                    return best, "exact" if _bare(text) == _bare(best.labels[0]) else "variant"
-                if num_score >= 0.5 or text == "":
-                    return by_number, "variant"
-            if best is not None and score >= 0.75:
-                return best, "exact" if text == best.labels[0] else "variant"
-            return None, ""
-        # Top-level rows: 一、 二、 四、
-        top = _TOP.match(label)
-        if top and top.group(1) in ("一", "二", "四") and not groups:
-            text = label[top.end():]
-            for r in rows:
-                if r.top == top.group(1):
-                    return r, "exact" if text == r.labels[0] else ("variant" if _ratio(text, r.labels[0]) >= 0.5 else "")
-        if groups:
-            tail = label[label.rfind("（" + group + "）") + 3:] if group else label
-            for r in rows:
-                if r.group == group and r.item is None:
-                    return r, "exact" if tail == r.labels[0] or _starts(tail, r) else "variant"
-            for r in self.t.table3_legacy_rows:
-                if r.group == group:
-                    return r, "legacy"
-        best, score = _best_row(label, rows)
-        if best is not None and score >= 0.8:
-            return best, "exact" if label == best.labels[0] else "variant"
-        return None, ""
-
     # ---- table 4 --------------------------------------------------------
     def _table4_row(self, block: Block, value_cells: list[Cell]) -> None:
         """Table 4 values: one row of 15, a 5-column table per group under its own heading,
         or the 15 values spread over several rows (collected until all 15 are there)."""
         width = len(self.t.table4_columns)
         groups = self.t.table4_groups
-        lead, trail = _edges(value_cells)
+        lead, trail = edges(value_cells)
         core = value_cells[lead: len(value_cells) - trail]
         if self.t4_group is not None and len(core) == width and not self.t4_pending:
             names = [f"{self.t4_group}.{c}" for c in self.t.table4_columns]
             label = next(g["label"] for g in groups if g["name"] == self.t4_group)
-            self._assign(block, names, core, [_sum_constraint(width - 1)], table="table4", row_title=label)
+            self._assign(block, names, core, [sum_constraint(width - 1)], table="table4", row_title=label)
             self.t4_assigned.add(self.t4_group)
             self.t4_group = None
             self.t4_done = len(self.t4_assigned) == len(groups)
@@ -476,7 +426,7 @@ class _Mapper:
         groups = [g for g in self.t.table4_groups if g["name"] not in self.t4_assigned]
         names = [f"{g['name']}.{c}" for g in groups for c in self.t.table4_columns]
         width = len(self.t.table4_columns)
-        constraints = [_sum_constraint(width - 1, offset=i * width) for i in range(len(groups))]
+        constraints = [sum_constraint(width - 1, offset=i * width) for i in range(len(groups))]
         self._assign(pending[0][0], names, cells, constraints, table="table4", row_title="行政复议、行政诉讼情况")
         self.t4_done = True
 
@@ -485,7 +435,7 @@ class _Mapper:
                 constraints: list[Callable[[Sequence], bool]], table: str, row_title: str,
                 money: bool = False) -> None:
         self._mark_table(table)
-        cells, ambiguous, kind, printed = _align(value_cells, len(names), constraints)
+        cells, ambiguous, kind, printed = align(value_cells, len(names), constraints)
         for name, cell in zip(names, cells):
             if cell is None:
                 continue
@@ -549,30 +499,6 @@ class _Mapper:
         return value
 
 
-# Header words of tables 2-4: a line made of nothing else is a table header a converter printed
-# as text ("结果结果其他尚未"), not prose of the section.
-_FURNITURE = re.compile(r"结果|维持|纠正|其他|尚未|审结|总计|合计|行政复议|行政诉讼|未经复议直接起诉|复议后起诉|"
-                        r"申请人情况|自然人|法人或其他组织|商业|企业|科研|机构|社会|公益|组织|法律|服务|"
-                        r"信息内容|本年制发件数|本年废止件数|现行有效件数|本年处理决定数量|本年收费金额|单位|万元|"
-                        r"数据|类别|项目|数量|[\s\d（）()：:，,、.]")
-
-
-def _is_table_furniture(text: str) -> bool:
-    return bool(text.strip()) and not _FURNITURE.sub("", normalize_label(text))
-
-
-def _fragment_row(label: str, rows, seen: dict, previous: int):
-    """A label a converter cut short ("行政机关不再处理其政府信息公"): the one unread template row
-    whose label contains it, or, among several, the first after the previous row read."""
-    bare = _bare(label)
-    if len(bare) < 6:
-        return None, ""
-    hits = [(i, r) for i, r in enumerate(rows) if r.name not in seen and any(bare in _bare(l) for l in r.labels)]
-    if len(hits) > 1:
-        hits = [h for h in hits if h[0] > previous][:1]
-    return (hits[0][1], "fragment") if len(hits) == 1 else (None, "")
-
-
 def _edition(template: Template) -> str:
     """'中华人民共和国政府信息公开工作年度报告格式（2019年试行版）' -> '2019年试行版'."""
     m = re.search(r"（([^（）]*版)）", template.title)
@@ -585,121 +511,6 @@ def t2row_names(row) -> list[str]:
 
 def vector_cells(name: str, template: Template) -> list[str]:
     return [f"{name}.{c}" for c in template.table3_columns]
-
-
-def _sum_constraint(parts: int, offset: int = 0) -> Callable[[Sequence], bool]:
-    """Cells offset..offset+parts-1 add up to the cell after them (where all are numbers)."""
-    def check(values: Sequence) -> bool:
-        window = values[offset: offset + parts + 1]
-        if any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in window):
-            return True
-        return abs(sum(window[:-1]) - window[-1]) < 1e-9
-    return check
-
-
-def _align(value_cells: list[Cell], n: int, constraints) -> tuple[list[Cell | None], bool, str, list[Cell]]:
-    """(cell per column or None where undecidable, ambiguous?, kind, the printed cells considered)."""
-    aligned, ambiguous, kind = _align_cells(value_cells, n, constraints)
-    lead, trail = _edges(value_cells)
-    return aligned, ambiguous, kind, value_cells[lead: len(value_cells) - trail]
-
-
-def _edges(cells: list[Cell]) -> tuple[int, int]:
-    """How many empty cells open and close a row's value region."""
-    lead = 0
-    while lead < len(cells) and not cells[lead].text.strip():
-        lead += 1
-    trail = 0
-    while trail < len(cells) - lead and not cells[len(cells) - 1 - trail].text.strip():
-        trail += 1
-    return lead, trail
-
-
-def _align_cells(value_cells: list[Cell], n: int, constraints) -> tuple[list[Cell | None], bool, str]:
-    cells = list(value_cells)
-    lead, trail = _edges(cells)
-    core = cells[lead: len(cells) - trail]
-    k = len(core)
-    if k == n:
-        return core, False, "exact"
-    if k == 0:
-        blank = cells[lead - 1] if lead else None
-        if blank is not None and lead >= n:
-            return [Cell("", blank.location)] * n, False, "exact"
-        return [None] * n, True, "short"
-
-    def consistent(candidate: list[Cell | None]) -> bool:
-        values = [parse_number(c.text) if c is not None else None for c in candidate]
-        return all(check(values) for check in constraints)
-
-    if k < n:
-        need = n - k
-        # Empty cells at the row's edges are real (blank) cells: try those first.
-        edge: list[list[Cell]] = []
-        for front in range(0, min(need, lead) + 1):
-            back = need - front
-            if back <= trail:
-                edge.append(cells[lead - front: lead] + core + cells[len(cells) - trail: len(cells) - trail + back])
-        good = [c for c in edge if consistent(c)]
-        if len(good) == 1:
-            return good[0], False, "exact"
-        if good:
-            return _agree(good, n), True, "short"
-        placeholder = core[0].location
-        candidates = []
-        for blanks in itertools.combinations(range(n), need):
-            it = iter(core)
-            candidates.append([Cell("", placeholder) if i in blanks else next(it) for i in range(n)])
-        good = [c for c in candidates if consistent(c)] or candidates
-        merged = _agree(good, n)
-        # A column that is blank in every alignment is not a value we can vouch for.
-        merged = [c if c is not None and c.text.strip() else None for c in merged]
-        return merged, True, "short"
-    surplus = k - n
-    candidates = []
-    for dropped in itertools.combinations(range(k), surplus):
-        candidates.append([c for i, c in enumerate(core) if i not in dropped])
-    good = [c for c in candidates if consistent(c)] or candidates
-    return _agree(good, n), True, "surplus"
-
-
-def _agree(candidates: list[list[Cell]], n: int) -> list[Cell | None]:
-    out: list[Cell | None] = []
-    for i in range(n):
-        texts = {normalize_label(c[i].text) for c in candidates}
-        out.append(candidates[0][i] if len(texts) == 1 else None)
-    return out
-
-
-_PUNCT = re.compile(r"[，、。；：,.;:（）()\s]")
-
-
-def _bare(text: str) -> str:
-    """A label without punctuation: a converter's 、 -> ", " is not a different wording."""
-    return _PUNCT.sub("", text)
-
-
-def _ratio(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b).ratio()
-
-
-def _starts(text: str, row) -> bool:
-    return any(text.startswith(lab[:4]) for lab in row.labels)
-
-
-def _best_row(text: str, rows):
-    best, score = None, 0.0
-    for row in rows:
-        for lab in row.labels:
-            ratio = _ratio(text, lab)
-            if ratio > score:
-                best, score = row, ratio
-    return best, score
-
-
-def _closest(text: str, options: list[str], cutoff: float) -> str | None:
-    hits = difflib.get_close_matches(text, options, n=1, cutoff=cutoff)
-    return hits[0] if hits else None
 
 
 def _paragraphs(lines: list[Block]) -> list[Paragraph]:
