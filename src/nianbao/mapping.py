@@ -261,12 +261,22 @@ class _Mapper:
             prev.label += label
             prev.label_cells.extend(label_cells)
             return group
-        if not has_values:
-            if groups or TOP.match(label):
-                return group
+        if not has_values and (groups or TOP.match(label)) and not self._blank_row(label, groups, value_cells):
+            return group          # a group heading (（三）不予公开) with its items below
         self.t3_entries.append(_RowEntry(block, label_cells, value_cells, group, label))
         self._mark_table("table3")
         return group
+
+    def _blank_row(self, label: str, groups: list[str], value_cells: list[Cell]) -> bool:
+        """A row printed with all its cells empty (gov-2019 （六）其他处理 left blank), not a group heading:
+        the group is a row of its own in this template and the row has a cell for every column."""
+        if len(value_cells) < len(self.t.table3_columns):
+            return False
+        if groups:
+            items = [r for r in self.t.table3_rows if r.group == groups[-1]]
+            return len(items) == 1 and items[0].item is None
+        top = TOP.match(label)
+        return bool(top) and any(r.top == top.group(1) for r in self.t.table3_rows)
 
     def _wrapped_label(self) -> list[Block]:
         """The label lines right above a row of numbers only, inside table 3 (at most three)."""
@@ -493,7 +503,7 @@ class _Mapper:
             converted = round(value / 10000, 6)
             self.report.note("value.invalid",
                              f"表二“{row_title}”的收费金额以元填报（“{cell.text.strip()}”），模板要求以万元为单位，"
-                             f"折合{converted:g}万元",
+                             f"折合{f'{converted:.6f}'.rstrip('0').rstrip('.')}万元",
                              cell.location, [name], kind="unit", printed=cell.text, converted=converted)
             return converted
         return value

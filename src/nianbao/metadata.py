@@ -248,13 +248,13 @@ def extract(report: Report, preamble: list[Block], doc: Document | None, templat
     if "date" in report.meta:
         report.meta["date_source"] = Fact("meta.date_source", "signature", "报告末尾落款", report.meta["date"].location)
         return
-    # A date printed under the title counts as the report's own date.
-    for block in lines[:10]:
+    found = _published_date(lines[:16], box)
+    # A date printed under the title (not labelled as the site's publication date) is the report's own.
+    for block in lines[:10] if found is None else []:
         if is_date_line(block.text):
             report.meta["date"] = Fact("meta.date", parse_date(block.text), block.text.strip(), block.location)
             report.meta["date_source"] = Fact("meta.date_source", "signature", "标题下方所印日期", block.location)
             return
-    found = _published_date(lines[:16], box)
     source = "page"
     if found is None:
         found, source = _file_date(doc), "file"
