@@ -42,6 +42,16 @@ def _split(block: Block) -> tuple[str, list[str]]:
     return label, values
 
 
+def viewer_copy(pdf: Path, out: Path) -> Path:
+    """Select-all and copy in a PDF viewer: the page text in reading order, single spaces, a table's
+    numbers on their own line where the label beside them runs over two lines."""
+    import pdfplumber
+    with pdfplumber.open(str(pdf)) as doc:
+        text = "\n".join(page.extract_text() or "" for page in doc.pages)
+    out.write_text(text + "\n", encoding="utf-8")
+    return out
+
+
 def copy_paste(pdf: Path, out: Path) -> Path:
     """A copy from a PDF viewer: each table row on one line, its cells separated by single spaces."""
     lines = []

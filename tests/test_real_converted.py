@@ -9,7 +9,7 @@ import json
 import pytest
 
 from conftest import real_path
-from converted_variants import copy_paste, page_with_metadata_box, pdftotext_layout, per_row_markdown
+from converted_variants import copy_paste, page_with_metadata_box, pdftotext_layout, per_row_markdown, viewer_copy
 from expected_values import REAL, REAL_CONVERTED
 from nianbao.cli import main
 
@@ -187,3 +187,23 @@ def test_converted_pdf_reads_like_the_pdf(name, variant, capsys, tmp_path):
     code, report = findings(capsys, path)
     assert {f["rule"]: f["severity"] for f in report["findings"]} == _pdf_findings_without_file_date(name)
     assert code == 1
+
+
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_viewer_copy_reads_no_wrong_value_and_says_what_it_cannot_tie(name, capsys, tmp_path):
+    """A viewer's copy centres a row's numbers between the two lines of its label: those rows cannot
+    be told apart. Every value read is the PDF's; the rows not read are one warning, not errors."""
+    path = viewer_copy(real_path(name), tmp_path / "viewer.txt")
+    code, data = run(capsys, "parse", path, "--format", "json")
+    expected = REAL[name]["values"]
+    assert {k: v for k, v in data["values"].items() if k in expected} == {
+        k: expected[k] for k in data["values"] if k in expected}
+    assert len(data["values"]) >= 0.75 * len(expected)
+    assert all(k.startswith("section3.") for k in set(expected) - set(data["values"]))
+    code, report = findings(capsys, path)
+    got = {f["rule"]: f["severity"] for f in report["findings"]}
+    errors = {r for r, sev in got.items() if sev == "error"}
+    assert errors == {r for r, sev in _pdf_findings_without_file_date(name).items() if sev == "error"}
+    assert got["table3-rows-unresolved"] == "warning"
+    unresolved = next(f for f in report["findings"] if f["rule"] == "table3-rows-unresolved")
+    assert "属于国家秘密" in unresolved["message"] and "无法确定对应的行名" in unresolved["message"]

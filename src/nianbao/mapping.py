@@ -74,13 +74,15 @@ class _Mapper:
         self.fee_header_yuan = False               # table 2's amount column headed 单位：元
         self.t4_pending: list[tuple[Block, list[Cell]]] = []   # values spread over several rows
         self.current_section = 0
+        self.next_block: Block | None = None
 
     # ------------------------------------------------------------------
     def run(self) -> Report:
         section_lines: dict[int, list[Block]] = {0: []}
         headings: dict[int, Block] = {}
         t3_group: str | None = None
-        for block in self.doc.blocks:
+        for index, block in enumerate(self.doc.blocks):
+            self.next_block = self.doc.blocks[index + 1] if index + 1 < len(self.doc.blocks) else None
             if block.kind == "line":
                 number = self._heading_number(block.text)
                 if number is not None and number not in headings:
@@ -282,10 +284,14 @@ class _Mapper:
         """The label lines right above a row of numbers only, inside table 3 (at most three)."""
         if self.current_section != 3 or not self.t3_entries:
             return []
+        after = self.next_block
+        if after is not None and after.kind == "line" and _label_line(after):
+            # A label line below the numbers too (text copied from a PDF viewer centres numbers on a
+            # label of two lines): which label they belong to cannot be told.
+            return []
         out: list[Block] = []
         for line in reversed(self.loose_lines[-3:]):
-            text = normalize_label(line.text)
-            if "。" in text or len(text) > 40 or not is_label(text):
+            if not _label_line(line):
                 break
             out.insert(0, line)
         return out
@@ -392,15 +398,25 @@ class _Mapper:
             names = [f"{row.name}.{c}" for c in cols]
             self._assign(entry.block, names, entry.value_cells, constraints=[sum_constraint(len(cols) - 1)],
                          table="table3", row_title=row.label)
-        missing = [r for r in rows if r.name not in seen]
-        if self.t3_entries and missing:
-            # Missing template rows (a legacy row stands in for its group: reported as outdated instead).
-            legacy_groups = {self._legacy_group(n) for n in seen}
-            for row in missing:
-                if row.group in legacy_groups:
-                    continue
-                self.report.note("structure.missing_row", f"表三缺少“{row.label}”行",
-                                 None, vector_cells(row.name, self.t), row=row.name)
+        # Missing template rows (a legacy row stands in for its group: reported as outdated instead).
+        legacy_groups = {self._legacy_group(n) for n in seen}
+        missing = [r for r in rows if r.name not in seen and r.group not in legacy_groups]
+        if not self.t3_entries or not missing:
+            return
+        unread = [e for e, r, _ in matched if r is None and any(c.text.strip() for c in e.value_cells)]
+        if unread:
+            # Rows of numbers the text does not tie to a label: the "missing" rows may well be among
+            # them (a converter shuffled the table), so this is not reported as rows the report lacks.
+            names = "、".join(f"“{r.label}”" for r in missing)
+            self.report.note("structure.missing_row",
+                             f"表三未能读出{names}行，而表中另有{len(unread)}行数值无法确定对应的行名"
+                             f"（文本可能经转换打乱了表格）",
+                             unread[0].block.location, [c for r in missing for c in vector_cells(r.name, self.t)],
+                             kind="unresolved", rows=[r.name for r in missing])
+            return
+        for row in missing:
+            self.report.note("structure.missing_row", f"表三缺少“{row.label}”行",
+                             None, vector_cells(row.name, self.t), kind="missing", row=row.name)
 
     def _legacy_group(self, name: str) -> str | None:
         for row in self.t.table3_legacy_rows:
@@ -507,6 +523,12 @@ class _Mapper:
                              cell.location, [name], kind="unit", printed=cell.text, converted=converted)
             return converted
         return value
+
+
+def _label_line(block: Block) -> bool:
+    """A short line of label text (no sentence), as a wrapped table label prints."""
+    text = normalize_label(block.text)
+    return "。" not in text and len(text) <= 40 and is_label(text)
 
 
 def _edition(template: Template) -> str:
