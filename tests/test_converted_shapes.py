@@ -221,3 +221,14 @@ def test_generic_header_rows_are_not_labels():
 def test_unused_block_helpers_stay_plain():
     block = Block.line("行政许可 97", Location("x", line=1))
     assert block.shape is None and block.kind == "line"
+
+
+def test_parts_of_section1_numbered_like_sections_stay_in_section1(tmp_path):
+    """（二）主动公开政府信息情况 as a part of 总体情况 in a report numbering its sections 一、 … 六、."""
+    seed, path = _variant(tmp_path, "parts.txt",
+                          lambda t: t.replace("（二）依申请公开方面。", "（二）主动公开政府信息情况\n\n"))
+    assert "（二）主动公开政府信息情况" in path.read_text(encoding="utf-8")
+    report = read_report(str(path))
+    assert report.section_order == [1, 2, 3, 4, 5, 6]
+    assert "（二）主动公开政府信息情况" in report.sections[1].text
+    assert not [n for n in report.notes if n.category == "structure.order"]

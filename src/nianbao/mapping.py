@@ -75,9 +75,14 @@ class _Mapper:
         self.t4_pending: list[tuple[Block, list[Cell]]] = []   # values spread over several rows
         self.current_section = 0
         self.next_block: Block | None = None
+        self.numbered_sections = True     # set in run(): the report numbers its sections 一、 or 第一部分
 
     # ------------------------------------------------------------------
     def run(self) -> Report:
+        self.numbered_sections = sum(
+            1 for b in self.doc.blocks if b.kind == "line" and (_HEADING.match(normalize_label(b.text))
+                                                                or _HEADING_PART.match(normalize_label(b.text)))
+            and self._heading_number(b.text) is not None) >= 3
         section_lines: dict[int, list[Block]] = {0: []}
         headings: dict[int, Block] = {}
         t3_group: str | None = None
@@ -123,7 +128,8 @@ class _Mapper:
         norm = normalize_label(text).rstrip("。")
         strict = True
         m = _HEADING.match(norm) or _HEADING_PART.match(norm)
-        if not m:
+        if not m and not self.numbered_sections:
+            # （一）… numbers section 1's own parts in a report whose sections are numbered 一、
             m, strict = _HEADING_PAREN.match(norm), False
         if m:
             number, title = _CN_NUM.index(m.group(1)) + 1, m.group(2)
