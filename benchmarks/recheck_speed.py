@@ -61,7 +61,7 @@ def generate(folder: Path, count: int, seed: int = 12) -> None:
 
 PACK_V1 = "pack: campaign\nextends: gov-2021\n"
 PACK_V2 = PACK_V1 + (
-    "disable: [date-present]\nrules:\n"
+    "disable: [work-points-statement]\nrules:\n"
     "  - id: local-new-media\n    title: 第一部分说明政务新媒体矩阵建设情况\n    category: content.required_missing\n"
     "    severity: warning\n    basis: 本地要求\n    check: contains(section1, '政务新媒体矩阵')\n"
     "    message: 第一部分未说明政务新媒体矩阵建设情况。\n")

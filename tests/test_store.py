@@ -50,13 +50,13 @@ def test_dismissed_finding_survives_rule_edit_and_recheck(db_url, tmp_path):
         assert [e.error for e in first.entries] == [None, None, None]
         hongze = _state(store, "洪泽", 2023)
         rules = {f.rule for f in hongze.findings}
-        assert "date-present" in rules and "table4-review-total" in rules
+        assert "work-points-statement" in rules and "table4-review-total" in rules
         dismissed = next(f for f in hongze.findings if f.rule == "table4-review-total")
         store.review([dismissed.fingerprint], "false_positive", "表四原件总计栏经电话核实无误", "李四")
 
-        # The edit: drop the signing-date rule; add a local rule none of the three reports meets.
+        # The edit: drop the work-points rule; add a local rule none of the three reports meets.
         pack.write_text(
-            "pack: local\nextends: gov-2021\ndisable: [date-present]\nrules:\n"
+            "pack: local\nextends: gov-2021\ndisable: [work-points-statement]\nrules:\n"
             "  - id: local-new-media\n    title: 第一部分说明政务新媒体矩阵建设情况\n    category: content.required_missing\n"
             "    severity: warning\n    basis: 本地要求\n    check: contains(section1, '政务新媒体矩阵')\n"
             "    message: 第一部分未说明政务新媒体矩阵建设情况。\n", encoding="utf-8")
@@ -65,8 +65,8 @@ def test_dismissed_finding_survives_rule_edit_and_recheck(db_url, tmp_path):
         added = {(c.report["agency"], c.finding.rule) for c in summary.diff.new}
         removed = {(c.report["agency"], c.finding.rule) for c in summary.diff.resolved}
         assert {rule for _, rule in added} == {"local-new-media"} and len(summary.diff.new) == 3
-        assert ("洪泽区人民政府", "date-present") in removed
-        assert {rule for _, rule in removed} == {"date-present"}
+        assert ("洪泽区人民政府", "work-points-statement") in removed and len(summary.diff.resolved) == 3
+        assert {rule for _, rule in removed} == {"work-points-statement"}
 
         after = _state(store, "洪泽", 2023)
         kept = next(f for f in after.findings if f.fingerprint == dismissed.fingerprint)
@@ -125,15 +125,17 @@ def test_review_scopes_expiry_and_verdicts(db_url, tmp_path):
         check_into_store(store, [str(folder)], None, "张三")
         a, b = _state(store, "洪泽", 2023), _state(store, "洪泽", 2024)
         assert a.previous_report_id is None and b.previous_report_id == a.report["id"]
-        date_a = next(f for f in a.findings if f.rule == "date-present")
+        points_a = next(f for f in a.findings if f.rule == "work-points-statement")
         # Waived for this rule across the whole campaign: both years.
-        store.review([date_a.fingerprint], "waived", "本轮不检查落款日期", "李四", scope="rule")
+        store.review([points_a.fingerprint], "waived", "本轮不检查工作要点落实情况", "李四", scope="rule")
         for state in (_state(store, "洪泽", 2023), _state(store, "洪泽", 2024)):
-            assert all(f.status == "waived" for f in state.findings if f.rule == "date-present")
+            assert [f.status for f in state.findings if f.rule == "work-points-statement"] == ["waived"]
         # A review for this one finding is more specific than the campaign-wide waiver.
-        store.review([date_a.fingerprint], "confirmed", "", "王五")
-        assert next(f for f in _state(store, "洪泽", 2023).findings if f.rule == "date-present").status == "confirmed"
-        assert next(f for f in _state(store, "洪泽", 2024).findings if f.rule == "date-present").status == "waived"
+        store.review([points_a.fingerprint], "confirmed", "", "王五")
+        assert next(f for f in _state(store, "洪泽", 2023).findings
+                    if f.rule == "work-points-statement").status == "confirmed"
+        assert next(f for f in _state(store, "洪泽", 2024).findings
+                    if f.rule == "work-points-statement").status == "waived"
         # An expired review no longer counts.
         errors = [f for f in _state(store, "洪泽", 2024).findings if f.severity == "error"]
         store.review([f.fingerprint for f in errors], "false_positive", "已过期的意见", "王五",
@@ -164,12 +166,11 @@ def test_roster_missing_late_and_level(db_url, tmp_path):
         result = submissions(store)
     assert result.year == 2024
     assert [e.name for e in result.missing] == ["平潭综合实验区"]
-    late = {entry.name: (deadline.isoformat(), date, which) for entry, deadline, date, which in result.late}
-    # Signed 2025-03-20, after its group's own deadline; the other prints no date, so the day the store
-    # received it (today, long after 2025-03-31) counts.
-    assert late["示例县人民政府"][0] == "2025-01-10" and late["示例县人民政府"][2] == "落款日期"
-    assert late["淮安市洪泽区人民政府"][0] == "2025-03-31" and late["淮安市洪泽区人民政府"][2] == "收到日期"
-    assert result.on_time == 0 and result.outside == []
+    # Dated 2025-03-20, after its group's own deadline; 洪泽区 (published 2025-02-25) was on time.
+    (entry, deadline, date, which), = result.late
+    assert (entry.name, deadline.isoformat(), date.isoformat(), which) == (
+        "示例县人民政府", "2025-01-10", "2025-03-20", "报告日期")
+    assert result.on_time == 1 and result.outside == []
 
 
 def test_roster_from_xlsx_and_bad_rosters(tmp_path):
@@ -270,7 +271,7 @@ def _findings_by_report(store: Store) -> dict[str, set]:
 
 @pytest.mark.parametrize("edit", [
     # a message reworded and a severity changed: same fingerprints, new wording
-    "rules:\n  - id: date-present\n    severity: info\n    message: 未见落款日期（请核实）。\n",
+    "rules:\n  - id: work-points-statement\n    severity: info\n    message: 未见工作要点落实情况（请核实）。\n",
     # a parameter every deadline rule reads
     "params:\n  government_deadline_month: 2\n  government_deadline_day: 20\n",
     # a rule switched off and one added

@@ -155,7 +155,7 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
         rule=data["rule"], title=data["title"], category=data["category"], severity=data["severity"],
         message=data["message"], basis=data.get("basis", ""), fields=list(data.get("fields", [])),
         evidence=[Evidence(e["field"], e["label"], e["value"], _plain_location(e.get("location")))
-                  for e in data.get("evidence", [])])
+                  for e in data.get("evidence", [])], reviewer_only=bool(data.get("reviewer_only", False)))
 
 
 def _plain_location(data: dict[str, Any] | None) -> Location | None:

@@ -75,6 +75,7 @@ class StoredFinding:
     basis: str
     fields_json: str
     evidence_json: str
+    reviewer_only: bool = False
     review: Review | None = None
 
     @functools.cached_property
@@ -96,7 +97,8 @@ class StoredFinding:
     def to_finding(self) -> Finding:
         return finding_from_json({"rule": self.rule, "title": self.title, "category": self.category,
                                   "severity": self.severity, "message": self.message, "basis": self.basis,
-                                  "fields": self.fields, "evidence": self.evidence})
+                                  "fields": self.fields, "evidence": self.evidence,
+                                  "reviewer_only": self.reviewer_only})
 
     def to_json(self) -> dict[str, Any]:
         out = self.to_finding().to_json()
@@ -287,13 +289,13 @@ class Store:
                 mine.append(StoredFinding(0, item.report_id, fp, figures(data["evidence"]), finding.rule, finding.title,
                                           finding.category, finding.severity, finding.message, finding.basis,
                                           json.dumps(data["fields"], ensure_ascii=False),
-                                          json.dumps(data["evidence"], ensure_ascii=False)))
+                                          json.dumps(data["evidence"], ensure_ascii=False), finding.reviewer_only))
             # Findings of rules the edit left alone, carried over as they were stored (see checking.recheck).
             mine += [dataclasses.replace(f, id=0, review=None) for f in item.kept]
             rows += [{"run_id": run_id, "report_id": item.report_id, "fingerprint": f.fingerprint, "figures": f.figures,
                       "rule": f.rule, "title": f.title, "category": f.category, "severity": f.severity,
                       "message": f.message, "basis": f.basis, "fields_json": f.fields_json,
-                      "evidence_json": f.evidence_json} for f in mine]
+                      "evidence_json": f.evidence_json, "reviewer_only": f.reviewer_only} for f in mine]
             written.append(mine)
         if rows:
             conn.execute(S.findings.insert(), rows)
@@ -373,7 +375,7 @@ class Store:
                     if (r.run_id, r.report_id) in pairs:
                         by_entry.setdefault((r.run_id, r.report_id), []).append(StoredFinding(
                             r.id, r.report_id, r.fingerprint, r.figures, r.rule, r.title, r.category, r.severity,
-                            r.message, r.basis, r.fields_json, r.evidence_json))
+                            r.message, r.basis, r.fields_json, r.evidence_json, r.reviewer_only))
         index = ReviewIndex(self.reviews())
         latest_version: dict[tuple, int] = {}
         for r in reports.values():
@@ -427,7 +429,7 @@ class Store:
                     rule=row.rule if scope in ("agency", "rule") else None,
                     status=status, reason=reason.strip(), reviewer=reviewer.strip(), created_at=at, expires_at=expires))
         return [StoredFinding(r.id, r.report_id, r.fingerprint, r.figures, r.rule, r.title, r.category, r.severity,
-                              r.message, r.basis, r.fields_json, r.evidence_json)
+                              r.message, r.basis, r.fields_json, r.evidence_json, r.reviewer_only)
                 for r in latest.values()]
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable
 from ..errors import NianbaoError
 from ..findings import CheckResult
 from ..model import Fact, Report
-from ..model_json import finding_from_json, report_from_dict, report_to_dict
+from ..model_json import report_from_dict, report_to_dict
 from ..pairing import agency_key
 from .campaign import Evaluated, Store, Submission
 from .roster import LEVEL_CN, roster_levels
@@ -89,25 +89,6 @@ def pack_hash(pack: Any) -> str:
     return digest.hexdigest()
 
 
-# ---------------------------------------------------------------------------
-# Reading and evaluating (the one place that calls the reader and the engine).
-def _read(path: str, template: str | None) -> Report:
-    from ..reading import read_report
-    return read_report(path, template=template)
-
-
-def evaluate_report(report: Report, pack: Any, previous: Report | None) -> CheckResult:
-    from ..engine import check_report
-    return check_report(report, pack, previous)
-
-
-def unreadable_result(source: str, message: str, pack: Any) -> CheckResult:
-    from ..batch import unreadable_json
-    data = unreadable_json(source, message)
-    return CheckResult(source=source, pack=pack.name, report=None,
-                       findings=[finding_from_json(f) for f in data["findings"]])
-
-
 def _meta(report: Report) -> dict[str, Any]:
     date = report.meta_value("date")
     year = report.meta_value("year")
@@ -126,24 +107,34 @@ def apply_roster(report: Report, levels: dict[str, str]) -> None:
 
 
 class PackSet:
-    """Packs by name or path, each compiled once per run from its files as they are now (a pack edited
-    since the last run is what a recheck is for, so the process-wide cache is not used); the pack given
-    on the command line, if any, for every report."""
+    """The run's `Checker` (the one path to reading and evaluating; the pack given on the command line,
+    if any, for every report; packs from the process-wide cache, reloaded when their files change, as
+    a pack edit before a recheck does) and, per pack, its hash, verdict policy and rule signatures."""
 
     def __init__(self, ref: str | None):
-        self.loaded: dict[str, Any] = {}
+        from ..checker import Checker, default_checker
+        self.checker = Checker(ref, packs=default_checker().packs)   # a broken pack stops here
+        self.fixed = self.checker.fixed_pack
         self.hashes: dict[int, tuple] = {}
-        self.changed_rules: set[str] = set()
-        self.fixed = self.load(ref) if ref else None     # a broken pack stops here, before any report
-
-    def load(self, ref: str) -> Any:
-        if ref not in self.loaded:
-            from ..packs import compile_pack, read_pack
-            self.loaded[ref] = compile_pack(read_pack(ref))
-        return self.loaded[ref]
 
     def for_template(self, template: Any) -> Any:
-        return self.fixed or self.load(str(template or "gov-2021"))
+        from ..checker import DEFAULT_TEMPLATE
+        return self.fixed or self.checker.packs.get(str(template or DEFAULT_TEMPLATE))
+
+    def parse_version(self) -> str:
+        """The key of a parse: the parser's version, and the template when the pack imposes one."""
+        return parser_version() + (f"+{self.fixed.template.version}" if self.fixed else "")
+
+    def read(self, path: str) -> Report:
+        """Raises InputError / UnreadableInput for a file that cannot be read."""
+        return self.checker.read(path)
+
+    def evaluate(self, report: Report, pack: Any, previous: Report | None) -> CheckResult:
+        return self.checker.evaluate(report, previous=previous, pack=pack)
+
+    def unreadable(self, source: str, message: str) -> tuple[CheckResult, Any]:
+        """The pack's verdict on a file that could not be read, and that pack."""
+        return self.checker.unreadable(source, message), self.for_template(None)
 
     def evaluated(self, result: CheckResult, pack: Any, content_hash: str, meta: dict[str, Any],
                   previous_id: int | None) -> Evaluated:
@@ -191,7 +182,7 @@ class CheckSummary:
     duplicates: list[tuple[str, str]] = field(default_factory=list)   # (file, the file with the same content)
 
 
-def read_submission(store: Store, path: str, template: str | None) -> tuple[Submission, Report | None]:
+def read_submission(store: Store, packs: PackSet, path: str) -> tuple[Submission, Report | None]:
     """A file as the store keeps it: bytes, hash, parse (from the store when already read). Raises
     NianbaoError only when the file cannot be opened at all (then there is nothing to store)."""
     from ..errors import InputError
@@ -200,14 +191,14 @@ def read_submission(store: Store, path: str, template: str | None) -> tuple[Subm
     except OSError as exc:
         raise InputError(path, f"文件无法打开：{exc.strerror or exc}") from None
     content_hash = hashlib.sha256(data).hexdigest()
-    version = parser_version() + (f"+{template}" if template else "")
+    version = packs.parse_version()
     cached = store.stored_parse(content_hash, version)
     if cached is not None:
         report = report_from_dict(json.loads(cached))
         report.source = path
         return Submission(content_hash, data, Path(path).name, version, cached, _meta(report)), report
     try:
-        report = _read(path, template)
+        report = packs.read(path)
     except NianbaoError as exc:
         return Submission(content_hash, data, Path(path).name, version, None, {}, exc.message), None
     return Submission(content_hash, data, Path(path).name, version,
@@ -218,14 +209,13 @@ def check_into_store(store: Store, inputs: list[str], pack_ref: str | None, user
                      progress: Callable[[int, int, CheckedEntry], None] | None = None) -> CheckSummary:
     from ..batch import collect_inputs
     packs = PackSet(pack_ref)
-    template = packs.fixed.template.version if packs.fixed else None
     sources = collect_inputs(inputs)
     summary = CheckSummary(store.begin_run("check", pack_ref, user, parser_version()))
     read: list[tuple[str, Submission | None, Report | None, str | None]] = []
     first_of: dict[str, str] = {}
     for source in sources:
         try:
-            sub, report = read_submission(store, source, template)
+            sub, report = read_submission(store, packs, source)
         except NianbaoError as exc:
             read.append((source, None, None, exc.message))
             continue
@@ -240,8 +230,7 @@ def check_into_store(store: Store, inputs: list[str], pack_ref: str | None, user
     read.sort(key=lambda item: (item[1].meta.get("year") or 0) if item[1] else 0)
     for number, (source, sub, report, error) in enumerate(read, start=1):
         if report is None:
-            pack = packs.for_template(None)
-            result = unreadable_result(source, error or "", pack)
+            result, pack = packs.unreadable(source, error or "")
             entry = CheckedEntry(source, None, result, error)
             if sub is not None:
                 entry.report_id = store.record(summary.run_id, sub, packs.evaluated(result, pack, sub.content_hash,
@@ -252,7 +241,7 @@ def check_into_store(store: Store, inputs: list[str], pack_ref: str | None, user
             sub.meta["level"] = report.meta_value("level")
             pack = packs.for_template(report.meta_value("template"))
             prev_id, prev, prev_key = previous.find(sub.meta)
-            result = evaluate_report(report, pack, prev)
+            result = packs.evaluate(report, pack, prev)
             entry = CheckedEntry(source, None, result)
             item = packs.evaluated(result, pack, sub.content_hash, sub.meta, prev_id)
             item.inputs_hash = inputs_hash(sub.content_hash, sub.meta.get("agency_key"), sub.parser_version,
@@ -273,7 +262,9 @@ def inputs_hash(content_hash: str, key: str | None, version: str, prev_id: int |
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def reread_stored(store: Store, row: dict[str, Any], template: str | None, version: str) -> str | None:
+def reread_stored(store: Store, packs: PackSet, row: dict[str, Any]) -> str | None:
+    """A stored file read again (by a new parser version); its new parse, or None if it cannot be read."""
+    version = packs.parse_version()
     data = store.file_data(row["content_hash"])
     if data is None:
         return None
@@ -282,7 +273,7 @@ def reread_stored(store: Store, row: dict[str, Any], template: str | None, versi
         path = Path(tmp) / f"report{suffix}"
         path.write_bytes(data)
         try:
-            report = _read(str(path), template)
+            report = packs.read(str(path))
         except NianbaoError as exc:
             store.update_parse(row["id"], Submission(row["content_hash"], data, row["source_name"], version, None,
                                                      {}, exc.message))

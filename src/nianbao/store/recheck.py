@@ -21,8 +21,7 @@ from ..model import Report
 from ..model_json import report_from_dict, unchecked_from_json
 from .campaign import Evaluated, ReportState, Store, StoredFinding
 from . import checking
-from .checking import (PackSet, apply_roster, evaluate_report, inputs_hash, reread_stored, rule_signatures,
-                       unreadable_result)
+from .checking import PackSet, apply_roster, inputs_hash, reread_stored, rule_signatures
 from .diff import StateDiff, diff_states
 from .roster import roster_levels
 
@@ -55,8 +54,7 @@ class _Plan:
 
 def recheck(store: Store, pack_ref: str | None, user: str) -> RecheckSummary:
     packs = PackSet(pack_ref)
-    template = packs.fixed.template.version if packs.fixed else None
-    version = checking.parser_version() + (f"+{template}" if template else "")
+    version = packs.parse_version()
     before = {s.report["id"]: s for s in store.states()}
     run_id = store.begin_run("recheck", pack_ref, user, checking.parser_version())
     parsed = store.parsed_reports(version)
@@ -65,12 +63,12 @@ def recheck(store: Store, pack_ref: str | None, user: str) -> RecheckSummary:
     reread = {row["id"] for row in rows if row["id"] not in parsed}
     for row in rows:
         if row["id"] in reread:           # a new parser (or another template): read the stored bytes again
-            text = reread_stored(store, row, template, version)
+            text = reread_stored(store, packs, row)
             if text is not None:
                 parsed[row["id"]] = text
     rows = [store.report_row(r["id"]) if r["id"] in reread else r for r in rows]
     plans = _plan(store, rows, parsed, before, reread, packs, version, levels)
-    _evaluate_plans([p for p in plans if p.result is None], parsed, {r["id"]: r for r in rows}, levels)
+    _evaluate_plans([p for p in plans if p.result is None], packs, parsed, {r["id"]: r for r in rows}, levels)
     after: list[ReportState] = []
     for start in range(0, len(plans), WRITE_CHUNK):
         after += _write(store, run_id, plans[start:start + WRITE_CHUNK], packs)
@@ -89,8 +87,8 @@ def _plan(store: Store, rows: list[dict[str, Any]], parsed: dict[int, str], befo
     plans = []
     for row in rows:
         if row["id"] not in parsed:
-            pack = packs.for_template(None)
-            plans.append(_Plan(row, pack, result=unreadable_result(row["source_name"], row["error"] or "", pack)))
+            result, pack = packs.unreadable(row["source_name"], row["error"] or "")
+            plans.append(_Plan(row, pack, result=result))
             continue
         plan = _Plan(row, packs.for_template(row["template"]))
         plan.prev_id = latest.get((row["agency_key"], (row["year"] or 0) - 1)) if row["agency_key"] else None
@@ -120,7 +118,7 @@ def _carry_over(plan: _Plan, old: ReportState, old_signatures: dict[str, str]) -
 
 
 # ---------------------------------------------------------------------------
-def _evaluate_plans(plans: list[_Plan], parsed: dict[int, str], by_id: dict[int, dict[str, Any]],
+def _evaluate_plans(plans: list[_Plan], packs: PackSet, parsed: dict[int, str], by_id: dict[int, dict[str, Any]],
                     levels: dict[str, str]) -> None:
     """Evaluate what each plan asks for; every stored report decoded once (last year's ones are shared)."""
     decoded: dict[int, Report] = {}
@@ -135,7 +133,7 @@ def _evaluate_plans(plans: list[_Plan], parsed: dict[int, str], by_id: dict[int,
 
     for plan in plans:
         pack = plan.pack if plan.rules is None else dataclasses.replace(plan.pack, rules=plan.rules, disabled=set())
-        plan.result = evaluate_report(report(plan.row["id"]), pack, report(plan.prev_id) if plan.prev_id else None)
+        plan.result = packs.evaluate(report(plan.row["id"]), pack, report(plan.prev_id) if plan.prev_id else None)
 
 
 # ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ same on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
-from sqlalchemy import (Column, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
                         UniqueConstraint)
 
 metadata = MetaData()
@@ -100,6 +100,7 @@ findings = Table(
     Column("basis", Text, nullable=False),
     Column("fields_json", Text, nullable=False),
     Column("evidence_json", Text, nullable=False),
+    Column("reviewer_only", Boolean, nullable=False, default=False),   # a remark never put in a letter
     Index("ix_findings_run_report", "run_id", "report_id"),
     Index("ix_findings_fingerprint", "fingerprint"),
     Index("ix_findings_rule", "rule"),
