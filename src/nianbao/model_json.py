@@ -101,11 +101,15 @@ class _Decoder:
     def location(self, index: int | None) -> Location | None:
         return None if index is None else self.table[index]
 
-    def fact(self, data: list[Any]) -> tuple[Any, Fact]:
-        key, value, raw, loc = data[0], data[1], data[2], data[3]
-        if value.__class__ in (dict, list):
-            value = decode_value(value)
-        return key, Fact(data[4] if len(data) > 4 else key, value, raw, None if loc is None else self.table[loc])
+    def facts(self, rows: list[list[Any]]) -> dict[Any, Fact]:
+        """One loop for all of a report's facts (a campaign's recheck decodes hundreds of thousands)."""
+        table, out = self.table, {}
+        for row in rows:
+            key, value, raw, loc = row[0], row[1], row[2], row[3]
+            if value.__class__ is dict or value.__class__ is list:
+                value = decode_value(value)
+            out[key] = Fact(row[4] if len(row) > 4 else key, value, raw, None if loc is None else table[loc])
+        return out
 
     def paragraph(self, data: list[Any]) -> Paragraph:
         return Paragraph(data[0], [(offset, self.location(loc)) for offset, loc in data[1]])  # type: ignore[misc]
@@ -136,13 +140,13 @@ def report_from_dict(data: dict[str, Any]) -> Report:
         raise ValueError(f"unknown stored report format {data.get('format_version')!r}")
     dec = _Decoder(data["locations"])
     report = Report(source=data["source"], format=data["format"])
-    report.meta = dict(dec.fact(f) for f in data["meta"])
+    report.meta = dec.facts(data["meta"])
     report.sections = {key: Section(number, title, text, dec.location(loc), [dec.paragraph(p) for p in paragraphs])
                        for key, number, title, text, loc, paragraphs in data["sections"]}
     report.section_order = list(data["section_order"])
     report.preamble = [dec.paragraph(p) for p in data["preamble"]]
     report.tables_found = list(data["tables_found"])
-    report.values = dict(dec.fact(f) for f in data["values"])
+    report.values = dec.facts(data["values"])
     report.notes = [ParseNote(category, message, dec.location(loc), list(fields), decode_value(detail))
                     for category, message, loc, fields, detail in data["notes"]]
     return report

@@ -139,12 +139,11 @@ class ReportState:
     def live_findings(self) -> list[StoredFinding]:
         return [f for f in self.findings if not f.dismissed]
 
-    def result(self, include_dismissed: bool = False) -> CheckResult:
-        """The CheckResult outputs/ render (dismissed findings left out unless asked)."""
-        report = None
-        row = self.report
+    def result(self, include_dismissed: bool = False, report: Any = None) -> CheckResult:
+        """The CheckResult outputs/ render (dismissed findings left out unless asked); pages and letters
+        want the parsed `report` too (`Store.parsed_report`)."""
         chosen = self.findings if include_dismissed else self.live_findings()
-        return CheckResult(source=row["source_name"], pack=self.pack_name, report=report,
+        return CheckResult(source=self.report["source_name"], pack=self.pack_name, report=report,
                            findings=[f.to_finding() for f in chosen])
 
 

@@ -86,8 +86,7 @@ def export(store: Store, out_dir: Path, letters: bool = True, today: dt.date | N
                 csv_out.add(data)
                 xlsx_out.add(data)
                 pack = _pack_of(state, packs)
-                full = state.result(include_dismissed=True)
-                full.report = store.parsed_report(state.report["id"])
+                full = state.result(include_dismissed=True, report=store.parsed_report(state.report["id"]))
                 reviews = {id(f): _review_view(s) for f, s in zip(full.findings, state.findings) if s.review}
                 entry = {"source": data["source"], "meta": data["meta"], "pack": state.pack_name,
                          "counts": data["counts"], "verdict": data["verdict"], "error": state.report["error"],
