@@ -96,11 +96,15 @@ def test_letter_disappears_when_every_finding_is_dismissed(tmp_path, capsys):
     assert len(letters) == 1
     _, out, _ = run(capsys, "findings", "--db", db, "--format", "json")
     prints = [f["fingerprint"] for f in json.loads(out)["findings"] if f["severity"] in ("error", "warning")]
-    code, _, _ = run(capsys, "review", *prints, "--status", "waived", "--reason", "已于报送前口头说明", "--by", "李四",
-                     "--db", db)
+    code, _, _ = run(capsys, "review", *prints, "--status", "waived", "--reason", '=HYPERLINK("http://x","已说明")',
+                     "--by", "李四", "--db", db)
     assert code == 0
     run(capsys, "export", "--db", db, "--out", str(tmp_path / "out"))
     assert list((tmp_path / "out" / "letters").glob("*.html")) == []      # the old letter is gone too
+    from openpyxl import load_workbook
+    sheet = load_workbook(tmp_path / "out" / "findings.xlsx").active
+    reasons = [row[-2] for row in sheet.iter_rows(min_row=2)]
+    assert reasons and all(c.data_type == "s" and c.value.startswith("=HYPERLINK") for c in reasons)
 
 
 def test_roster_commands(tmp_path, capsys):

@@ -95,6 +95,8 @@ class XlsxWriter:
             cells = []
             for value in row:
                 cell = self._cell(self._ws, value=value)
+                if cell.data_type == "f":     # text that starts with "=" (a report's or a reviewer's) stays text
+                    cell.data_type = "s"
                 cell.alignment = self._wrap
                 cells.append(cell)
             self._ws.append(cells)
