@@ -139,6 +139,12 @@ def test_errors_are_one_line_exit_2(argv, message, tmp_path, capsys, monkeypatch
     assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+def test_unreachable_server_is_one_line_without_the_password(capsys):
+    code, _, err = run(capsys, "findings", "--db", "postgresql://auditor:s3cret@127.0.0.1:1/campaign")
+    assert code == 2 and err.startswith("nianbao: postgresql://auditor:***@127.0.0.1:1/campaign: 无法打开数据库：")
+    assert "s3cret" not in err and err.count("\n") == 1
+
+
 def test_not_a_database_file(tmp_path, capsys):
     bad = tmp_path / "x.db"
     bad.write_text("这不是数据库", encoding="utf-8")
