@@ -28,6 +28,7 @@ CATEGORY_CN: dict[str, str] = {
     "template.label_variant": "表格项目名称",
     "content.required_missing": "缺少规定内容",
     "text.duplicate_word": "重复字词",
+    "text.copied": "照搬上年内容",
     "crossyear.carryover": "跨年度结转",
     "crossyear.in_force": "现行有效件数衔接",
     "parse.unreadable": "无法读取",
@@ -62,6 +63,13 @@ class Finding:
     basis: str
     fields: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    # The problem in a few words (未标注落款日期), where `title` states the requirement.
+    headline: str = ""
+
+    @property
+    def heading(self) -> str:
+        """What a reader sees as the finding's heading: the headline, or the title for packs without one."""
+        return self.headline or self.title
 
     def where(self) -> str:
         """Places in the report, deduplicated, in Chinese: 第3页；第12行."""
@@ -74,7 +82,7 @@ class Finding:
         return "；".join(seen)
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "title": self.title, "category": self.category, "severity": self.severity,
+        return {"rule": self.rule, "title": self.title, "headline": self.heading, "category": self.category, "severity": self.severity,
                 "message": self.message, "basis": self.basis, "fields": list(self.fields),
                 "evidence": [e.to_json() for e in self.evidence]}
 
@@ -101,6 +109,8 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     unchecked: list[Unchecked] = field(default_factory=list)
     previous: str | None = None
+    # Last year's report itself, when one was compared (for the side-by-side view); not serialised.
+    previous_report: Report | None = field(default=None, repr=False, compare=False)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
