@@ -197,8 +197,8 @@ def run_batch(inputs: list[str], options: BatchOptions,
                 if i > 1:
                     js.write(",\n")
                 js.write(json.dumps(item["report"], ensure_ascii=False))
-                csv_out.add(item["report"])
-                xlsx_out.add(item["report"])
+                csv_out.add(item["report"], page=item["entry"].get("page"))
+                xlsx_out.add(item["report"], page=item["entry"].get("page"))
                 if progress:
                     progress(i, len(tasks), item["entry"])
             js.write("\n]}\n")

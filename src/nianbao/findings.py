@@ -9,6 +9,7 @@ from .model import Location, Report
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
+LEVEL_CN = {"government": "本级政府", "department": "政府部门"}
 # Chinese names of the fixed finding categories (packs.CATEGORIES), for pages and tools.
 CATEGORY_CN: dict[str, str] = {
     "structure.missing_section": "缺少章节",

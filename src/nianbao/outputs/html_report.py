@@ -21,15 +21,13 @@ from urllib.parse import quote
 
 import jinja2
 
-from ..findings import SEVERITY_CN, SEVERITY_ORDER, CheckResult, Finding
+from ..findings import CATEGORY_CN, LEVEL_CN, SEVERITY_CN, SEVERITY_ORDER, CheckResult, Finding
 from ..model import Fact, Location, Report
-from ..findings import CATEGORY_CN
 from ..packs import CATEGORIES, Pack
 from ..template import Template, describe
 
 assert set(CATEGORY_CN) == set(CATEGORIES), "every fixed category needs a Chinese name"
 
-LEVEL_CN = {"government": "本级政府", "department": "政府部门"}
 SEVERITIES = ("error", "warning", "info")
 _CN_NUMS = "一二三四五六七八九十"
 # Titles of table 3's numbered result groups, as the 2021 template prints them.
