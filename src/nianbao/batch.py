@@ -141,7 +141,7 @@ def _entry(data: dict[str, Any], error: str | None) -> dict[str, Any]:
 def _write_page(result, pack, checked_at, out_dir: Path, name: str) -> str | None:
     from .outputs.html_report import render_report_html
     rel = f"reports/{name}.html"
-    atomic_write_text(out_dir / rel, render_report_html(result, pack, checked_at))
+    atomic_write_text(out_dir / rel, render_report_html(result, pack, checked_at, index_href="../index.html"))
     return rel
 
 

@@ -29,6 +29,8 @@ MIN_CHARS = 10
 
 _SENTENCE_END = regex.compile(r"[。！？；：!?;:\n]+")
 _IGNORED = regex.compile(r"[\s\d０-９]+")
+# A numbered heading on a line of its own: （四）政府信息公开平台建设情况 / 二、主动公开 (no comma inside).
+_HEADING = regex.compile(r"[（(]?[一二三四五六七八九十]{1,3}[）)、．.][^，,；;。]{0,24}[。：:]?")
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,12 @@ class Sentence:
     start: int                 # offsets in the section text
     end: int
     key: str                   # normalised: no spaces, no digits
+    heading: bool = False      # a numbered heading such as （四）政府信息公开平台建设情况
 
     @property
     def weight(self) -> int:
-        return len(self.key)
+        """What the sentence counts for in a share: headings the template prescribes count for nothing."""
+        return 0 if self.heading else len(self.key)
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,8 @@ class Comparison:
 
     @property
     def copied(self) -> list[Match]:
-        return [m for m in self.matches if m is not None]
+        """Repeated sentences (headings, which every year prints alike, left out)."""
+        return [m for m in self.matches if m is not None and not m.sentence.heading]
 
     @property
     def share(self) -> float:
@@ -69,11 +74,15 @@ class Comparison:
         return round(100.0 * sum(m.sentence.weight for m in self.copied) / total, 2)
 
     @property
+    def counted(self) -> list[Sentence]:
+        return [s for s in self.sentences if not s.heading]
+
+    @property
     def sentence_share(self) -> float:
-        """Copied sentences in percent of this year's sentences."""
-        if not self.sentences:
+        """Copied sentences in percent of this year's sentences (headings left out)."""
+        if not self.counted:
             return 0.0
-        return round(100.0 * len(self.copied) / len(self.sentences), 2)
+        return round(100.0 * len(self.copied) / len(self.counted), 2)
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -95,7 +104,8 @@ def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
     lead = len(piece) - len(piece.lstrip())
     key = _IGNORED.sub("", stripped)
     if key and not regex.fullmatch(r"\p{P}+", key):
-        out.append(Sentence(stripped, start + lead, start + lead + len(stripped), key))
+        heading = _HEADING.fullmatch(stripped) is not None and (end >= len(text) or text[end - 1] in "\n。：:")
+        out.append(Sentence(stripped, start + lead, start + lead + len(stripped), key, heading))
 
 
 def _normalised(text: str) -> tuple[str, list[int]]:

@@ -25,6 +25,8 @@ from ..findings import CATEGORY_CN, LEVEL_CN, SEVERITY_CN, SEVERITY_ORDER, Check
 from ..model import Fact, Location, Report
 from ..packs import CATEGORIES, Pack
 from ..template import Template, describe
+from . import source_view
+from .compare_view import year_comparison
 
 assert set(CATEGORY_CN) == set(CATEGORIES), "every fixed category needs a Chinese name"
 
@@ -163,10 +165,11 @@ class _PageBuilder:
         self.findings: list[Finding] = result.sorted_findings()
         self.highlights = _Highlights()
         for number, finding in enumerate(self.findings, 1):
-            mark = _Mark(number, finding.severity, finding.title)
+            mark = _Mark(number, finding.severity, finding.heading)
             for name in finding.fields:
                 self.highlights.add(name, mark)
         self.drawn: dict[str, str] = {}        # field name -> anchor id of what the page draws for it
+        self.compared: set[int] = set()        # sections shown beside last year's
 
     # ---- header -------------------------------------------------------
     def header(self, checked_at: dt.datetime) -> dict[str, Any]:
@@ -452,7 +455,12 @@ class _PageBuilder:
                 continue
             others.append({"label": describe(self.template, name), "href": f"#{self.drawn[name]}"})
         cells = [f"#{self.drawn[n]}" for n in finding.fields if n in self.drawn]
+        compared = [f"#compare-{n[7:]}" for n in finding.fields if finding.category == "text.copied"
+                    if re.fullmatch(r"section[1-9]", n) and int(n[7:]) in self.compared]
+        report = self.report
         return {
+            "headline": finding.heading, "compare": compared[0] if compared else None,
+            "places": source_view.places(report.format, [e.location for e in finding.evidence]) if report else [],
             "number": number, "id": f"finding-{number}", "severity": finding.severity,
             "severity_label": SEVERITY_CN.get(finding.severity, finding.severity),
             "title": finding.title, "rule": finding.rule, "category": finding.category,
@@ -472,9 +480,17 @@ class _PageBuilder:
         return out
 
 
-def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime) -> str:
-    """The audit page for one checked report: a complete, self-contained HTML document."""
+def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime,
+                       index_href: str | None = None) -> str:
+    """The audit page for one checked report: a complete, self-contained HTML document.
+
+    `index_href`: the batch index relative to the page (e.g. ../index.html), linked from the page and
+    from every finding; None for a page of its own."""
     page = _PageBuilder(result, pack)
+    comparison = year_comparison(result.report, result.previous_report, pack.template,
+                                 float(pack.params.get("copied_similarity") or 90))
+    if comparison:
+        page.compared = {int(c["id"].rsplit("-", 1)[1]) for c in comparison["sections"]}
     # Tables and sections first: they record which fields the page draws, so findings can link to them.
     sections = page.sections()
     tables = {"table2": page.table2(), "table3": page.table3(), "table4": page.table4()}
@@ -492,6 +508,8 @@ def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime)
         unchecked=page.unchecked(),
         has_report=result.report is not None,
         severity_cn=SEVERITY_CN,
+        comparison=comparison,
+        index_href=safe_href(index_href),
     )
 
 
