@@ -52,6 +52,8 @@ class Match:
     sentence: Sentence         # this year's
     previous: Sentence         # last year's sentence where the match starts
     score: float               # rapidfuzz similarity, 0-100
+    covers: tuple[int, ...] = ()   # indices of last year's sentences the matching window spans
+    previous_text: str = ""    # those sentences, as printed
 
 
 @dataclass(frozen=True)
@@ -141,9 +143,12 @@ def _best(sentence: Sentence, prev_key: str, prev_where: list[int], prev_sentenc
     if found is None:
         return None
     at = prev_where[min(found.dest_start, len(prev_where) - 1)]
-    # The sentence of last year's text in which the matching window starts.
-    index = max(0, _bisect(starts, at))
-    return Match(sentence, prev_sentences[index], round(found.score, 1))
+    until = prev_where[min(max(found.dest_end - 1, found.dest_start), len(prev_where) - 1)]
+    # The sentences of last year's text the matching window starts in and runs over.
+    first, last = max(0, _bisect(starts, at)), max(0, _bisect(starts, until))
+    covers = tuple(range(first, last + 1))
+    text = "".join(prev_sentences[i].text for i in covers)
+    return Match(sentence, prev_sentences[first], round(found.score, 1), covers, text)
 
 
 def _bisect(starts: list[int], offset: int) -> int:
@@ -167,34 +172,29 @@ def copied_share(text: str, previous: str, similarity: float = SIMILARITY) -> fl
 class Row:
     kind: str                  # "same" (copied), "new" (this year only), "old" (last year only)
     current: Sentence | None
-    previous: Sentence | None
+    previous: str | None       # last year's text on this row
     score: float | None = None
 
 
 def side_by_side(comparison: Comparison) -> list[Row]:
     """Rows pairing each copied sentence with last year's, in the order both texts print them."""
-    prev_index = {id(s): i for i, s in enumerate(comparison.previous)}
-    left = [("m", prev_index[id(m.previous)]) if m is not None else ("n", i)
+    left = [("m", m.covers[0]) if m is not None and m.covers else ("n", i)
             for i, m in enumerate(comparison.matches)]
     right = [("m", j) for j in range(len(comparison.previous))]
+    used = {j for m in comparison.matches if m is not None for j in m.covers}
     rows: list[Row] = []
     matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
-        if op == "equal":
-            for i, j in zip(range(a0, a1), range(b0, b1)):
-                m = comparison.matches[i]
-                rows.append(Row("same", comparison.sentences[i], comparison.previous[j], m.score if m else None))
-            continue
         for i in range(a0, a1):
             m = comparison.matches[i]
-            if m is not None:   # copied, but from elsewhere in last year's text (order changed)
-                rows.append(Row("same", comparison.sentences[i], m.previous, m.score))
+            if m is not None:   # copied (from here, or from elsewhere when the order changed)
+                rows.append(Row("same", comparison.sentences[i], m.previous_text, m.score))
             else:
                 rows.append(Row("new", comparison.sentences[i], None))
-        used = {id(m.previous) for m in comparison.matches if m is not None}
-        for j in range(b0, b1):
-            if id(comparison.previous[j]) not in used:
-                rows.append(Row("old", None, comparison.previous[j]))
+        if op != "equal":
+            for j in range(b0, b1):
+                if j not in used:
+                    rows.append(Row("old", None, comparison.previous[j].text))
     return rows
 
 

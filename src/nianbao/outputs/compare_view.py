@@ -33,12 +33,12 @@ def year_comparison(report: Report | None, previous: Report | None, template: Te
             entry: dict[str, Any] = {"kind": row.kind, "score": row.score, "current": [], "previous": []}
             if row.kind == "same" and row.current is not None and row.previous is not None:
                 entry["current"], entry["previous"] = (
-                    [{"text": t, "changed": c} for t, c in runs] for runs in char_diff(row.current.text, row.previous.text))
+                    [{"text": t, "changed": c} for t, c in runs] for runs in char_diff(row.current.text, row.previous))
             else:
                 if row.current is not None:
                     entry["current"] = [{"text": row.current.text, "changed": False}]
                 if row.previous is not None:
-                    entry["previous"] = [{"text": row.previous.text, "changed": False}]
+                    entry["previous"] = [{"text": row.previous, "changed": False}]
             rows.append(entry)
         sections.append({
             "id": f"compare-{number}", "number": _CN_NUMS[number - 1] if 0 < number <= 10 else str(number),

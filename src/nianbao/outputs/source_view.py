@@ -80,7 +80,7 @@ def _render_band(source: str, page: int, top: float, bottom: float) -> tuple[str
             bitmap = pdf_page.render(scale=SCALE, crop=(0, height - bottom, 0, top), grayscale=True)
             image = bitmap.to_pil()
             buffer = io.BytesIO()
-            image.save(buffer, format="PNG", optimize=True)
+            image.save(buffer, format="PNG", compress_level=6)
         finally:
             doc.close()
     except Exception:   # a page pdfium cannot draw is shown without its picture, never a crash
