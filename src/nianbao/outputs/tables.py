@@ -106,7 +106,7 @@ def _file_name(source: str) -> str:
 
 
 def _page_link(report_json: dict[str, Any], page: str | None) -> str | None:
-    from .html_report import safe_href
+    from .pages import safe_href
     return safe_href(page or report_json.get("page"))
 
 
