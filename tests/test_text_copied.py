@@ -159,3 +159,17 @@ def test_copied_share_in_the_rule_language(tmp_path):
     with pytest.raises(PackError) as err:
         load_pack(str(bad))
     assert "相似度应在 50 至 100 之间" in str(err.value)
+
+
+def test_a_hostile_megabyte_is_compared_in_bounded_time():
+    import time
+
+    from nianbao.textcompare import MAX_CHARS, side_by_side
+
+    text = "政务公开工作机制还不够完善，工作人员业务水平有待提高" * 40000     # one "sentence", 1 MB
+    started = time.perf_counter()
+    found = compare(text, text[:-1] + "。")
+    rows = side_by_side(found)
+    assert time.perf_counter() - started < 10
+    assert sum(len(s.text) for s in found.sentences) <= MAX_CHARS
+    assert found.share == 100.0 and rows[0].kind == "same"

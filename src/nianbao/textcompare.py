@@ -26,6 +26,13 @@ SIMILARITY = 90.0
 # Sentences shorter than this (after normalising) are headings or stock phrases:
 # never counted as copied, but they stay in the denominator.
 MIN_CHARS = 10
+# Texts are compared up to this length: real sections are a few thousand characters at most,
+# and an untrusted report's megabyte of text must not take minutes.
+MAX_CHARS = 20000
+# A longer "sentence" (a paragraph printed without a full stop) is matched in pieces of at most
+# this many characters, cut after a comma where there is one: the matcher's cost grows with
+# the square of the piece's length.
+MAX_SENTENCE = 200
 
 _SENTENCE_END = regex.compile(r"[。！？；：!?;:\n]+")
 _IGNORED = regex.compile(r"[\s\d０-９]+")
@@ -99,6 +106,24 @@ def split_sentences(text: str) -> list[Sentence]:
 
 
 def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
+    if end - start > MAX_SENTENCE:
+        for a, b in _pieces(text, start, end):
+            _add_one(out, text, a, b)
+    else:
+        _add_one(out, text, start, end)
+
+
+def _pieces(text: str, start: int, end: int) -> Iterable[tuple[int, int]]:
+    while end - start > MAX_SENTENCE:
+        window = text[start:start + MAX_SENTENCE]
+        cut = max(window.rfind(c) for c in "，,、")
+        cut = start + (cut + 1 if cut >= MAX_SENTENCE // 4 else MAX_SENTENCE)
+        yield start, cut
+        start = cut
+    yield start, end
+
+
+def _add_one(out: list[Sentence], text: str, start: int, end: int) -> None:
     piece = text[start:end]
     stripped = piece.strip()
     if not stripped:
@@ -125,6 +150,7 @@ def _normalised(text: str) -> tuple[str, list[int]]:
 @lru_cache(maxsize=256)
 def compare(text: str, previous: str, similarity: float = SIMILARITY) -> Comparison:
     """Each sentence of `text` matched (or not) against last year's `previous` text."""
+    text, previous = text[:MAX_CHARS], previous[:MAX_CHARS]
     sentences = split_sentences(text)
     prev_sentences = split_sentences(previous)
     prev_key, prev_where = _normalised(previous)
@@ -199,7 +225,10 @@ def side_by_side(comparison: Comparison) -> list[Row]:
 
 
 def char_diff(current: str, previous: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
-    """Both texts as (piece, changed) runs: what a reader needs to see the few words that differ."""
+    """Both texts as (piece, changed) runs: what a reader needs to see the few words that differ.
+    (difflib is quadratic: overlong "sentences" of a hostile text are shown without the marks.)"""
+    if len(current) + len(previous) > 2000:
+        return [(current, False)], [(previous, False)]
     matcher = difflib.SequenceMatcher(None, current, previous, autojunk=False)
     left: list[tuple[str, bool]] = []
     right: list[tuple[str, bool]] = []
