@@ -113,3 +113,12 @@ def test_text_findings_quote_their_line(pack, tmp_path):
             assert p.find("span", cls="lt").text() == lines[line - 1].strip()[:240]
             quoted += 1
     assert quoted
+
+
+def test_copied_sentences_are_quoted_whole_in_the_evidence(hongze):
+    result, dom = hongze
+    number = next(i for i, f in enumerate(result.sorted_findings(), 1) if f.category == "text.copied")
+    finding = result.sorted_findings()[number - 1]
+    values = [td.text() for td in article_of(dom, number).find_all("td", cls="v")]
+    assert values == [e.value for e in finding.evidence]
+    assert not any("该部分全文" in v for v in values)

@@ -310,12 +310,18 @@ class _PageBuilder:
         if isinstance(value, dt.date) or (name.startswith(("meta.date", "prev.meta.date")) and isinstance(value, str)):
             return _format_date(value)
         text = format_value(value)
-        if re.fullmatch(r"section[1-6]", name) and isinstance(value, str) and len(text) > _SECTION_TEXT_LIMIT:
+        if (re.fullmatch(r"section[1-6]", name) and isinstance(value, str) and len(text) > _SECTION_TEXT_LIMIT
+                and self._is_section_text(name, value)):
             # The whole text of a section: its opening words are enough to recognise it.
             return text[:_SECTION_TEXT_LIMIT].rstrip() + f"……（该部分全文共{len(text)}字）"
         if len(text) > _EVIDENCE_TEXT_LIMIT:
             text = text[:_EVIDENCE_TEXT_LIMIT].rstrip() + f"……（共{len(text)}字）"
         return text
+
+    def _is_section_text(self, name: str, value: str) -> bool:
+        """The whole text of a section (not a sentence quoted from it, as copied-text evidence is)."""
+        section = self.report.sections.get(int(name[7:])) if self.report is not None else None
+        return section is None or section.text == value
 
     def finding_groups(self) -> list[dict[str, Any]]:
         groups: list[dict[str, Any]] = []
