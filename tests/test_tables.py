@@ -200,3 +200,30 @@ def test_libreoffice_prints_it_landscape_without_overlapping_rows(batch, tmp_pat
         assert finding["headline"] in squeezed
         assert finding["message"].replace(" ", "")[:30] in squeezed
     assert "未发现问题" in squeezed                                           # the clean report's row
+
+
+def test_csv_rows_match_the_findings_sheet(batch):
+    out, reports = batch
+    with open(out / "findings.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    sheet = _rows(load_workbook(out / "findings.xlsx")["问题清单"])
+    assert len(rows) == len(sheet)
+    for row, cells in zip(rows, sheet):
+        assert row["问题"] == cells["问题"].value and row["类别"] == cells["类别"].value
+        link = cells["审核页面"].hyperlink
+        assert row["审核页面"] == (link.target if link else "")
+    sample = [r for r in rows if Path(r["文件"]).name == "sample.txt"]
+    assert [r["检查项"] for r in sample] == [f["title"] for f in reports["sample.txt"]["findings"]]
+
+
+def test_a_reviewers_verdict_is_shown(tmp_path):
+    writer = XlsxWriter(tmp_path / "f.xlsx")
+    writer.add({"source": "a.txt", "meta": {"agency": "甲县人民政府", "year": 2024}, "counts": {"warning": 1},
+                "findings": []}, page="reports/a.html", verdict="已复核：需整改")
+    writer.add({"source": "b.txt", "meta": {"agency": "乙县人民政府", "year": 2024}, "counts": {},
+                "findings": [], "verdict": "已复核：无问题"})
+    writer.close(True)
+    rows = _rows(load_workbook(tmp_path / "f.xlsx")["报告汇总"])
+    assert [r["审核结论"].value for r in rows] == ["已复核：需整改", "已复核：无问题"]
+    assert [r["检查结论"].value for r in rows] == ["有警告", "未发现问题"]
+    assert rows[0]["审核页面"].hyperlink.target == "reports/a.html" and rows[1]["审核页面"].value is None
