@@ -33,11 +33,11 @@ CATEGORIES = (
     "structure.missing_section", "structure.missing_table", "structure.missing_row", "structure.extra_cells",
     "structure.order", "value.blank", "value.invalid", "arith.balance", "arith.sum", "narrative.mismatch",
     "date.missing", "date.period", "date.deadline", "template.outdated", "template.label_variant",
-    "content.required_missing", "text.duplicate_word", "crossyear.carryover", "crossyear.in_force",
+    "content.required_missing", "text.duplicate_word", "text.copied", "crossyear.carryover", "crossyear.in_force",
     "parse.unreadable",
 )
 SEVERITIES = ("error", "warning", "info")
-RULE_KEYS = {"id", "title", "category", "severity", "basis", "check", "when", "message", "tests",
+RULE_KEYS = {"id", "title", "headline", "category", "severity", "basis", "check", "when", "message", "tests",
              "from_notes", "for_each_row", "for_each_cell", "locate", "disabled", "reviewer_only"}
 PACK_KEYS = {"pack", "extends", "template", "description", "params", "narrative", "rules", "disable",
              "letter", "abstract", "__marks__"}

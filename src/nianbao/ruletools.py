@@ -48,7 +48,7 @@ REQUIRED_KEYS = ("title", "category", "severity", "basis", "message")
 TEXT_KEYS = ("id", "title", "category", "severity", "basis", "check", "when", "message", "locate")
 CASE_KEYS = ("expect", "facts", "zeros", "notes")
 # Variables a message template gets besides the report's data, by kind of rule (engine._render).
-_MESSAGE_COMMON = {"values", "label", "where", "quote", "value", "params"}
+_MESSAGE_COMMON = {"values", "label", "where", "quote", "value", "params", "copied"}
 _MESSAGE_BY_KIND = {
     "plain": {"failures"},
     "row": {"failures", "row", "row_name", "row_label"},

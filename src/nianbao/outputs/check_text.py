@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from ..findings import SEVERITY_CN, CheckResult
 
-from ..metadata import DATE_SOURCE_CN, LEVEL_CN as _LEVEL_CN
+from ..findings import LEVEL_CN as _LEVEL_CN
+from ..metadata import DATE_SOURCE_CN
 
 
 def result_to_text(result: CheckResult, show_unchecked: bool = True) -> str:
