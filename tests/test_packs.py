@@ -187,6 +187,6 @@ def test_error_inside_a_folded_block_points_at_its_own_line(tmp_path, capsys):
     assert code == 2
     assert f"{pack}:12:11: 未知名称 section3.nwe.total" in err
     assert err.splitlines()[-2].strip() == "+ section3.nwe.total"
-    from nianbao.ruletools import lint_pack
+    from nianbao.packs import lint_pack
     problems = [p for p in lint_pack(str(pack)) if p.severity == "error"]
     assert [(p.line, p.col) for p in problems] == [(12, 11)]

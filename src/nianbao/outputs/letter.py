@@ -27,10 +27,10 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import NianbaoError
 from ..findings import SEVERITY_CN, CheckResult, Finding
+from ..sandbox import BoundedSandbox, BudgetExceeded
 
 DEFAULT_SENDER = "政府信息公开工作主管部门"
 DEFAULT_DEADLINE_DAYS = 21          # calendar days: 15 working days, three weeks
@@ -42,7 +42,7 @@ OPTION_KEYS = ("sender", "reference", "contact", "deadline_days", "deadline", "i
 _TEXT_KEYS = ("sender", "reference", "contact", "template", "title", "addressee", "opening")
 
 MAX_TEMPLATE_OUTPUT = 5_000_000     # characters a pack's template may produce
-MAX_SEQUENCE = 100_000              # longest string/list a pack's template may build with * or **
+TEMPLATE_SECONDS = 2.0              # time a pack's template may take to render
 
 
 class NoFindings(Exception):
@@ -185,26 +185,10 @@ def _deadline(today: dt.date, opts: dict[str, Any]) -> tuple[dt.date, int | None
 
 # ---------------------------------------------------------------------------
 # Sandboxed templates (pack-provided text is untrusted input)
-class _LetterSandbox(SandboxedEnvironment):
-    """Jinja2's sandbox, plus a bound on strings/lists built with * and **."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**":
-            if isinstance(right, (int, float)) and abs(right) > 64:
-                raise SecurityError("exponent too large")
-        else:
-            for seq, n in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_SEQUENCE:
-                    raise SecurityError("sequence too long")
-        return super().call_binop(context, operator, left, right)
-
-
-def _sandbox(autoescape: bool) -> _LetterSandbox:
-    # No loader: a template cannot include, import or extend other files.
-    return _LetterSandbox(autoescape=autoescape, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                          keep_trailing_newline=True)
+def _sandbox(autoescape: bool) -> BoundedSandbox:
+    # Budgeted (nianbao.sandbox). No loader: a template cannot include, import or extend other files.
+    return BoundedSandbox(time_budget=TEMPLATE_SECONDS, output_budget=MAX_TEMPLATE_OUTPUT, autoescape=autoescape,
+                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
 def _render(source: str, context: dict[str, Any], where: str, autoescape: bool, what: str) -> str:
@@ -222,6 +206,8 @@ def _render(source: str, context: dict[str, Any], where: str, autoescape: bool, 
             if size > MAX_TEMPLATE_OUTPUT:
                 raise LetterError(where, f"{what}生成的内容过长（超过 {MAX_TEMPLATE_OUTPUT} 个字符），已停止")
             out.append(chunk)
+    except BudgetExceeded as exc:
+        raise LetterError(where, f"{what}超出运行限制，已停止：{exc}") from None
     except SecurityError as exc:
         raise LetterError(where, f"{what}试图访问不允许的内容，已被安全沙箱拒绝（{exc}）") from None
     except UndefinedError as exc:
@@ -448,6 +434,18 @@ def _template_source(pack: Any, opts: dict[str, Any], from_caller: bool) -> tupl
     if not ref:
         path = TEMPLATE_DIR / DEFAULT_TEMPLATE
         return path.read_text(encoding="utf-8"), str(path)
+    if not from_caller and getattr(pack, "letter_template", None):
+        # A pack's template was confined to its folder when the pack loaded; checked again on reading.
+        from ..packs.confine import Refused, read_confined
+        path = Path(pack.letter_template)
+        if path.is_file():
+            try:
+                return read_confined(path, pack.letter_folder, "信函模板"), str(path)
+            except Refused as exc:
+                raise LetterError(str(path), exc.message) from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise LetterError(str(path), f"信函模板无法读取：{exc}") from None
+        raise LetterError(ref, "找不到信函模板文件（相对于规则包文件所在目录）")
     candidates: list[Path] = []
     given = Path(ref).expanduser()
     if given.is_absolute() or from_caller:
