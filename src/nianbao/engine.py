@@ -190,22 +190,25 @@ class RuleMemo:
     """Verdicts of per-item rules that found nothing, keyed by the bound row's or cell's values.
 
     Such a rule is a pure function of the bound row or cell, so one verdict serves
-    every item with the same values (most cells are 0). An explicit object, bounded,
-    owned by whoever runs the checks (one per check_report call unless one is passed in):
-    compiled rules hold no state of their own."""
+    every item with the same values (most cells are 0). An explicit object owned by
+    whoever runs the checks: one per pack, shared by the checks of that pack's
+    reports (a fresh one per check_report call when none is passed); compiled rules
+    hold no state of their own. Bounded per rule."""
 
     MAX_ENTRIES = 4096
 
     def __init__(self) -> None:
-        self._quiet: dict[tuple, bool] = {}
+        self._quiet: dict[str, set[tuple]] = {}
 
     def knows(self, rule: Rule, key: tuple) -> bool:
-        return (rule.id, key) in self._quiet
+        seen = self._quiet.get(rule.id)
+        return seen is not None and key in seen
 
     def remember(self, rule: Rule, key: tuple) -> None:
-        if len(self._quiet) > self.MAX_ENTRIES:
-            self._quiet.clear()
-        self._quiet[(rule.id, key)] = True
+        seen = self._quiet.setdefault(rule.id, set())
+        if len(seen) > self.MAX_ENTRIES:
+            seen.clear()
+        seen.add(key)
 
 
 def check_report(report: Report, pack: Pack, previous: Report | None = None,

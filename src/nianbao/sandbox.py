@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 import regex
-from jinja2 import StrictUndefined, nodes
+from jinja2 import StrictUndefined, nodes, pass_eval_context
 from jinja2.environment import Template
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.runtime import markup_join, str_join
@@ -76,7 +76,8 @@ class Budget:
         self.calls += 1
         if self.calls > MAX_CALLS:
             raise BudgetExceeded(f"模板中的调用次数超过 {MAX_CALLS} 次，已停止")
-        self.tick()
+        if not self.calls & 0x3F:
+            self.tick()
 
     def emit(self, size: int) -> None:
         self.output += size
@@ -124,19 +125,22 @@ def _budgeted(env: Any) -> Iterator[Budget]:
 
 
 class _Hooks(NodeTransformer):
-    """Rewrites a parsed template so that loops, concatenations and output go through the budget."""
+    """Rewrites a parsed template so that loops, concatenations and output go through the budget.
 
-    def _call(self, name: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
-        return nodes.Call(nodes.Name(_PREFIX + name, "load", lineno=lineno), args, [], None, None, lineno=lineno)
+    The hooks are filters: Jinja compiles a filter to a direct call, where a function
+    call would go through the sandbox's (slower) call checks."""
+
+    def _hook(self, name: str, value: nodes.Expr, lineno: int) -> nodes.Filter:
+        return nodes.Filter(value, _PREFIX + name, [], [], None, None, lineno=lineno)
 
     def visit_For(self, node: nodes.For) -> nodes.For:
         node = self.generic_visit(node)
-        node.iter = self._call("iter", [node.iter], node.lineno)
+        node.iter = self._hook("iter", node.iter, node.lineno)
         return node
 
-    def visit_Concat(self, node: nodes.Concat) -> nodes.Call:
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Filter:
         node = self.generic_visit(node)
-        return self._call("concat", list(node.nodes), node.lineno)
+        return self._hook("concat", nodes.Tuple(list(node.nodes), "load", lineno=node.lineno), node.lineno)
 
     def visit_Output(self, node: nodes.Output) -> nodes.Output:
         node = self.generic_visit(node)
@@ -147,11 +151,36 @@ class _Hooks(NodeTransformer):
                 literal += len(part.data)
                 out.append(part)
             else:
-                out.append(self._call("emit", [part], part.lineno))
+                out.append(self._hook("emit", part, part.lineno))
         if literal:
-            out.insert(0, self._call("literal", [nodes.Const(literal)], node.lineno))
+            out.insert(0, self._hook("literal", nodes.Const(literal), node.lineno))
         node.nodes = out
         return node
+
+
+def _hook_iter(iterable: Any) -> Iterator[Any]:
+    budget = _current()
+    for value in iterable:
+        budget.step()
+        yield value
+
+
+@pass_eval_context
+def _hook_concat(eval_ctx: Any, parts: tuple) -> str:
+    _current().call()
+    if sum(len(str(p)) for p in parts) > MAX_SEQUENCE:
+        raise BudgetExceeded(f"模板拼接出的字符串超过 {MAX_SEQUENCE} 个字符，已停止")
+    return markup_join(parts) if eval_ctx.autoescape else str_join(parts)
+
+
+def _hook_emit(value: Any) -> Any:
+    _current().emit(len(value) if isinstance(value, str) else len(str(value)))
+    return value
+
+
+def _hook_literal(size: int) -> str:
+    _current().emit(size)
+    return ""
 
 
 class BoundedSandbox(ImmutableSandboxedEnvironment):
@@ -169,44 +198,22 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         super().__init__(**options)
         self.time_budget = time_budget
         self.output_budget = output_budget
-        self.globals.update({
-            _PREFIX + "iter": self._iter, _PREFIX + "concat": self._concat,
-            _PREFIX + "emit": self._emit, _PREFIX + "literal": self._literal,
-        })
         self.filters = _BoundedFilters(self.filters)
+        for name, hook in (("iter", _hook_iter), ("concat", _hook_concat), ("emit", _hook_emit),
+                           ("literal", _hook_literal)):
+            dict.__setitem__(self.filters, _PREFIX + name, hook)      # the hooks themselves are not wrapped
 
     # -- parse: refuse the hooks' names, then add the hooks
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
-        for found in tree.find_all(nodes.Name):
+        for found in tree.find_all((nodes.Name, nodes.Filter)):
             if found.name.startswith(_PREFIX):
                 raise TemplateSyntaxError(f"名称 {found.name} 为系统保留，模板中不能使用", found.lineno, name, filename)
         return _Hooks().visit(tree)
 
-    # -- hooks
-    def _iter(self, iterable: Any) -> Iterator[Any]:
-        budget = _current()
-        for value in iterable:
-            budget.step()
-            yield value
-
-    def _concat(self, *parts: Any) -> str:
-        _current().tick()
-        if sum(len(str(p)) for p in parts) > MAX_SEQUENCE:
-            raise BudgetExceeded(f"模板拼接出的字符串超过 {MAX_SEQUENCE} 个字符，已停止")
-        return markup_join(parts) if self.autoescape else str_join(parts)
-
-    def _emit(self, value: Any) -> Any:
-        _current().emit(len(str(value)))
-        return value
-
-    def _literal(self, size: int) -> str:
-        _current().emit(size)
-        return ""
-
     # -- operators and calls
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        _current().tick()
+        _current().call()
         if operator == "**" and _is_int(left) and _is_int(right):
             if right > 0 and right * max(1, abs(left).bit_length()) > MAX_INT_BITS:
                 raise BudgetExceeded("模板中的乘方结果过大，已停止")
@@ -228,8 +235,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         _current().call()
         target = getattr(__obj, "__wrapped__", __obj)      # str.format arrives wrapped by the sandbox
         owner = getattr(target, "__self__", None)
-        method = getattr(target, "__name__", "")
         if isinstance(owner, str):
+            method = getattr(target, "__name__", "")
             if method in _PADDING_METHODS and any(_is_int(a) and a > MAX_SEQUENCE for a in (*args, *kwargs.values())):
                 raise BudgetExceeded("模板中的填充宽度过大，已停止")
             if method in ("format", "format_map") and _HUGE_WIDTH.search(owner):
@@ -276,6 +283,8 @@ def _bounded_filter(name: str, func: Any) -> Any:
     @functools.wraps(func)
     def bounded(*args: Any, **kwargs: Any) -> Any:
         _current().call()
+        if len(args) == 1 and not kwargs:       # the common case: a filter without arguments
+            return _sized(func(*args))
         values = [a for a in args if not hasattr(a, "environment") and not hasattr(a, "autoescape")]
         value, rest = (values[0], values[1:]) if values else (None, [])
         if name not in _FREE_INT_FILTERS and any(_is_int(a) and abs(a) > MAX_SEQUENCE
