@@ -33,13 +33,13 @@ from .diff import RuleChange, diff_packs, format_diff
 from .lint import lint_pack
 from .pack import NarrativeSpec, Pack, Rule, base_schema, expand_names, make_jinja
 from .reader import Resolved, ResolvedRule, read_pack
-from .registry import DEFAULT_REGISTRY, PackRegistry, load_pack
+from .registry import PackRegistry, load_pack
 from .schema import CATEGORIES, REGEX_TIMEOUT, SEVERITIES
 from .sink import LintProblem
 
 __all__ = [
     "PackError", "Pack", "Rule", "NarrativeSpec", "load_pack", "read_pack", "compile_pack", "PackRegistry",
-    "DEFAULT_REGISTRY", "Resolved", "ResolvedRule", "lint_pack", "LintProblem", "render_rules_doc", "diff_packs",
+    "Resolved", "ResolvedRule", "lint_pack", "LintProblem", "render_rules_doc", "diff_packs",
     "format_diff", "RuleChange", "available_packs", "expand_names", "base_schema", "make_jinja", "CATEGORIES",
     "SEVERITIES", "REGEX_TIMEOUT",
 ]

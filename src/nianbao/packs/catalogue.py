@@ -168,7 +168,8 @@ def _rule_view(spec: ResolvedRule, rule: Rule | None, prov: Resolved, source: Re
 
 KEY_CN = {"title": "标题", "headline": "问题摘要", "category": "类别", "severity": "级别", "basis": "依据", "check": "检查表达式",
            "when": "适用条件", "message": "提示信息", "tests": "测试用例", "from_notes": "解析记录类别",
-           "for_each_row": "逐行范围", "for_each_cell": "逐格范围", "locate": "定位正则", "disabled": "停用状态"}
+           "for_each_row": "逐行范围", "for_each_cell": "逐格范围", "locate": "定位正则", "disabled": "停用状态",
+           "reviewer_only": "仅供审核人员"}
 
 
 def _block(text: Any) -> str:

@@ -101,6 +101,7 @@ def compile_rule(rule: ResolvedRule, env: Env, sink: Sink, ready: bool = True) -
         message_source=str(d["message"]), from_notes=tuple(_as_list(d["from_notes"])) if d.get("from_notes") else (),
         for_each=for_each, locate=compile_bounded(d["locate"]) if d.get("locate") else None,
         tests=copy.deepcopy(d.get("tests") or []), data=dict(d), headline=d.get("headline"),
+        reviewer_only=bool(d.get("reviewer_only", False)),
     )
 
 

@@ -51,6 +51,7 @@ class Rule:
     tests: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     headline: str | None = None            # a short statement of the problem, e.g. "未标注落款日期"
+    reviewer_only: bool = False            # its findings are remarks for the supervisor, never in a letter
 
 
 @dataclass

@@ -4,8 +4,8 @@ A `PackRegistry` loads packs by name or path and keeps each compiled pack under 
 digest of the files it was read from (every YAML file of the pack and of the packs
 it extends, and the list of YAML files in their folders). On the next load the
 files are looked at again: an edited, added or removed pack file means a fresh
-compile. A long-running server or a batch worker holds one registry; `load_pack`
-uses a process-wide default one.
+compile. A long-running server or a batch worker holds one registry (through its
+`Checker`); `load_pack` uses the process-wide default checker's.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class PackRegistry:
                     return pack
             source = read_pack(ref)
             pack = compile_pack(source)
-            files = list(dict.fromkeys(source.files))
+            files = list(dict.fromkeys(source.files + [str(pack.template.path or "")]))
             folders = list(dict.fromkeys(str(Path(f).parent) for f in files))
             digest = _digest(files, folders)
             self._refs[key] = (files, folders, _stat(files, folders), digest)
@@ -89,9 +89,9 @@ def _digest(files: list[str], folders: list[str]) -> str:
     return h.hexdigest()
 
 
-DEFAULT_REGISTRY = PackRegistry()
-
-
 def load_pack(ref: str) -> Pack:
-    """Load and compile a pack (by name or path) with the packs it extends, through the default registry."""
-    return DEFAULT_REGISTRY.load(ref)
+    """Load and compile a pack (by name or path) with the packs it extends; cached by the process-wide
+    `Checker`'s registry until one of its files changes."""
+    from ..checker import load_pack as cached_load
+
+    return cached_load(ref)

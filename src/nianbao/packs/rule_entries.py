@@ -157,9 +157,10 @@ def _check_rule_entry(entry: Entry, sink: Sink) -> None:
         _invalid(entry, "severity")
         sink.at("error", doc, child(node, "severity"),
                 f"规则 {rid} 的级别“{sev}”无效，应为 error（错误）、warning（警告）或 info（提示）")
-    if "disabled" in data and not isinstance(data["disabled"], bool):
-        sink.at("error", doc, child(node, "disabled"), f"规则 {rid} 的 disabled 应为 true 或 false")
-        _invalid(entry, "disabled")
+    for key in ("disabled", "reviewer_only"):
+        if key in data and not isinstance(data[key], bool):
+            sink.at("error", doc, child(node, key), f"规则 {rid} 的 {key} 应为 true 或 false")
+            _invalid(entry, key)
     for key in ("for_each_row", "for_each_cell", "from_notes"):
         if key in data:
             items = data[key] if isinstance(data[key], list) else [data[key]]

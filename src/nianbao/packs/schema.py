@@ -19,7 +19,7 @@ SEVERITIES = ("error", "warning", "info")
 PACK_KEYS = ("pack", "extends", "template", "description", "abstract", "params", "narrative", "disable",
              "rules", "letter", "verdict")
 RULE_KEYS = ("id", "title", "headline", "category", "severity", "basis", "check", "when", "message", "tests",
-             "from_notes", "for_each_row", "for_each_cell", "locate", "disabled")
+             "from_notes", "for_each_row", "for_each_cell", "locate", "disabled", "reviewer_only")
 NARRATIVE_KEYS = ("name", "label", "section", "patterns", "kind")
 CASE_KEYS = ("expect", "facts", "zeros", "notes")
 VERDICT_KEYS = ("when", "verdict")
