@@ -203,10 +203,14 @@ def test_a_narrative_pattern_matching_the_empty_string_is_refused(tmp_path):
     assert_same_place(path, "(\\d*)", "匹配空字符串")
 
 
+@pytest.mark.parametrize("where", ["locate", "matches"])
 @pytest.mark.parametrize("pattern", ["(?:(?:a{1000}){1000}){1000}", "(?:a{1,1000}){1,1000}", "x{100000}"])
-def test_nested_counted_repeats_are_refused_before_compiling(tmp_path, pattern):
-    path = write(tmp_path, "pack: rx\nextends: gov-2021\nrules:\n"
-                 + RULE.replace("    message: 测试\n", f"    message: 测试\n    locate: '{pattern}'\n"))
+def test_nested_counted_repeats_are_refused_before_compiling(tmp_path, pattern, where):
+    if where == "locate":
+        rule = RULE.replace("    message: 测试\n", f"    message: 测试\n    locate: '{pattern}'\n")
+    else:
+        rule = RULE.replace("check: section3.new.total < 0", f"check: not matches(section1, \"{pattern}\")")
+    path = write(tmp_path, "pack: rx\nextends: gov-2021\nrules:\n" + rule)
     proc = run_limited(f"from nianbao.packs import load_pack, PackError\nimport time\nt = time.monotonic()\n"
                        f"try:\n    load_pack({str(path)!r})\nexcept PackError as e:\n"
                        f"    print(round(time.monotonic() - t, 2), e.message.splitlines()[0])\n")

@@ -16,7 +16,7 @@ import yaml
 from ..errors import PackError
 from ..lang import RuleError, Schema, compile_expr
 from ..template import Template, load_template
-from .bounded_regex import compile_bounded
+from ..bounded_regex import compile_bounded
 from .confine import available_packs
 from .explain import jinja_error_cn, suggest
 from .pack import NarrativeSpec, Pack, Rule, base_schema, expand_names, make_jinja

@@ -23,6 +23,7 @@ _YAML_ERRORS_CN = (
     ("found character '%'", "值不能以“%”开头，请加引号"),
     ("found a tab character", "出现了制表符：YAML 缩进只能用空格"),
     ("could not determine a constructor", "规则包中不能使用 YAML 类型标签（如 !!python/…）"),
+    ("unacceptable character", "文件中有 YAML 不允许的控制字符（请删除不可见字符后重新保存为 UTF-8 文本）"),
 )
 
 

@@ -14,7 +14,7 @@ import regex
 from ..lang import Schema
 from ..sandbox import BoundedSandbox
 from ..template import Template
-from .bounded_regex import RegexRefused, compile_bounded
+from ..bounded_regex import RegexRefused, compile_bounded
 from .schema import REGEX_TIMEOUT
 
 MESSAGE_TIME_BUDGET = 1.0           # seconds to render one message

@@ -8,7 +8,7 @@ from typing import Any
 import regex
 import yaml
 
-from .bounded_regex import RegexRefused, compile_bounded
+from ..bounded_regex import RegexRefused, compile_bounded
 from .explain import suggest
 from .schema import CASE_KEYS, CATEGORIES, EXPECT_CN, REQUIRED_KEYS, RULE_KEYS, SEVERITIES, TEXT_KEYS
 from .sink import Sink, shown

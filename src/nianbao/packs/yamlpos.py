@@ -70,7 +70,7 @@ def load_doc(path: Path, sink: "Sink") -> Doc | None:
         return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())     # one line
         message = f"YAML 格式错误：{yaml_problem_cn(problem)}"
         if mark is not None:
             sink.add("error", file, mark.line + 1, mark.column + 1, message,

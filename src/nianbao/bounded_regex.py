@@ -1,4 +1,4 @@
-"""Regexes from packs, compiled within limits.
+"""Regexes from packs (narrative patterns, `locate`, `matches()`, the `find` filter), compiled within limits.
 
 The `regex` module unrolls counted repeats when it compiles: `(?:(?:a{1000}){1000}){1000}`
 would take gigabytes before any timeout could apply. So a pattern is measured
@@ -9,8 +9,6 @@ search loop (narrative patterns). Matching itself runs with a timeout (REGEX_TIM
 from __future__ import annotations
 
 import regex
-
-from .explain import regex_error_cn
 
 MAX_PATTERN_CHARS = 2_000
 MAX_REPEAT_PRODUCT = 10_000       # of nested counted repeats ({m}, {m,n}): what compiling unrolls
@@ -83,17 +81,23 @@ def repeat_product(pattern: str) -> tuple[int, int]:
     return best, at
 
 
-def compile_bounded(pattern: str, *, no_empty: bool = False) -> regex.Pattern:
-    """Compile a pack's pattern, or raise RegexRefused (with a Chinese reason and a position)."""
+def check_bounds(pattern: str) -> None:
+    """Raise RegexRefused when compiling `pattern` could exhaust memory (too long, repeats nested too deep)."""
     if len(pattern) > MAX_PATTERN_CHARS:
         raise RegexRefused(f"正则表达式过长（{len(pattern)} 个字符，上限 {MAX_PATTERN_CHARS}）", MAX_PATTERN_CHARS)
     product, at = repeat_product(pattern)
     if product > MAX_REPEAT_PRODUCT:
         raise RegexRefused(f"正则表达式中的计数重复（{{m,n}}）嵌套后次数过大（{product} 次，上限 {MAX_REPEAT_PRODUCT}），"
                            f"编译时会耗尽内存，已拒绝", at)
+
+
+def compile_bounded(pattern: str, *, no_empty: bool = False) -> regex.Pattern:
+    """Compile a pack's pattern, or raise RegexRefused (with a Chinese reason and a position)."""
+    check_bounds(pattern)
     try:
         compiled = regex.compile(pattern)
     except regex.error as exc:
+        from .packs.explain import regex_error_cn      # lazily: lang/ uses this module and packs/ uses lang/
         raise RegexRefused(regex_error_cn(getattr(exc, "msg", None) or str(exc)), getattr(exc, "pos", None)) from None
     except (OverflowError, MemoryError, RecursionError) as exc:
         raise RegexRefused(f"正则表达式过于复杂，无法编译（{type(exc).__name__}）") from None
