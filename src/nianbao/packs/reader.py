@@ -26,7 +26,7 @@ from .schema import (MAX_EXTENDS_DEPTH, NARRATIVE_KEYS, NARRATIVE_KINDS, NARRATI
                      PARAM_PATTERN, SECTION_PATTERN, VERDICT_KEYS, letter_keys, letter_value_problem, value_kind,
                      value_kind_cn)
 from .sink import Sink, shown
-from .yamlpos import Doc, child, item, key_node, load_doc, position
+from .yamlpos import Doc, child, item, key_node, load_doc, mappings, position, section
 
 
 @dataclass
@@ -249,12 +249,8 @@ def _read_header(layer: Layer, doc: Doc, sink: Sink) -> None:
 
 
 def _read_params(layer: Layer, doc: Doc, sink: Sink) -> None:
-    raw = doc.data.get("params")
+    raw, node = section(doc, "params", dict, "params 应为键值映射（参数名: 值）", sink)
     if raw is None:
-        return
-    node = child(doc.node, "params")
-    if not isinstance(raw, dict):
-        sink.at("error", doc, node, "params 应为键值映射（参数名: 值）")
         return
     for key, value in raw.items():
         vnode = child(node, str(key))
@@ -270,18 +266,11 @@ def _read_params(layer: Layer, doc: Doc, sink: Sink) -> None:
 
 
 def _read_narrative(layer: Layer, doc: Doc, sink: Sink) -> None:
-    raw = doc.data.get("narrative")
+    raw, node = section(doc, "narrative", list, "narrative 应为列表，每一项定义一个叙述事实", sink)
     if raw is None:
         return
-    node = child(doc.node, "narrative")
-    if not isinstance(raw, list):
-        sink.at("error", doc, node, "narrative 应为列表，每一项定义一个叙述事实")
-        return
-    for index, entry in enumerate(raw):
-        enode = item(node, index)
-        if not isinstance(entry, dict):
-            sink.at("error", doc, enode, "narrative 中的每一项都应为键值映射（name、label、section、patterns 等）")
-            continue
+    for _, entry, enode in mappings(doc, node, raw, "narrative 中的每一项都应为键值映射（name、label、section、patterns 等）",
+                                    sink):
         ok = True
         for key in entry:
             if key not in NARRATIVE_KEYS:
@@ -304,8 +293,8 @@ def _read_narrative(layer: Layer, doc: Doc, sink: Sink) -> None:
         elif not isinstance(label, str):
             sink.at("error", doc, child(enode, "label"), f"叙述事实 {name} 的 label 应为文字")
             ok = False
-        section = str(entry.get("section", "section1"))
-        if not regex.fullmatch(SECTION_PATTERN, section):
+        where = str(entry.get("section", "section1"))
+        if not regex.fullmatch(SECTION_PATTERN, where):
             sink.at("error", doc, child(enode, "section"),
                     f"叙述事实 {name} 的 section 应为 section1…section6、preamble（正文开头）或 all（全文）")
             ok = False
@@ -317,7 +306,7 @@ def _read_narrative(layer: Layer, doc: Doc, sink: Sink) -> None:
         ok = ok and compiled is not None
         spec = None
         if ok and compiled is not None:
-            spec = NarrativeSpec(name, str(label or name), section, compiled, kind, doc.file, enode.start_mark.line + 1)
+            spec = NarrativeSpec(name, str(label or name), where, compiled, kind, doc.file, enode.start_mark.line + 1)
         layer.narrative.append(NarrEntry(spec, name, layer.name, doc, enode, entry))
 
 
@@ -351,12 +340,8 @@ def _narrative_patterns(doc: Doc, enode: yaml.Node, patterns: Any, name: str, ki
 
 
 def _read_disable(layer: Layer, doc: Doc, sink: Sink) -> None:
-    raw = doc.data.get("disable")
+    raw, node = section(doc, "disable", list, "disable 应为规则 id 的列表，如 disable: [accountability-statement]", sink)
     if raw is None:
-        return
-    node = child(doc.node, "disable")
-    if not isinstance(raw, list):
-        sink.at("error", doc, node, "disable 应为规则 id 的列表，如 disable: [accountability-statement]")
         return
     for index, rid in enumerate(raw):
         if not isinstance(rid, str):
@@ -366,12 +351,8 @@ def _read_disable(layer: Layer, doc: Doc, sink: Sink) -> None:
 
 
 def _read_letter(layer: Layer, doc: Doc, sink: Sink) -> None:
-    raw = doc.data.get("letter")
+    raw, node = section(doc, "letter", dict, "letter 应为键值映射（sender、template 等信函设置）", sink)
     if raw is None:
-        return
-    node = child(doc.node, "letter")
-    if not isinstance(raw, dict):
-        sink.at("error", doc, node, "letter 应为键值映射（sender、template 等信函设置）")
         return
     allowed = letter_keys()
     for key, value in raw.items():
@@ -402,23 +383,18 @@ def _read_letter(layer: Layer, doc: Doc, sink: Sink) -> None:
 
 
 def _read_verdict(layer: Layer, doc: Doc, sink: Sink) -> None:
-    raw = doc.data.get("verdict")
+    shape = "verdict 应为列表，每一项为 {when: 条件表达式, verdict: 结论}，最后一项可省略 when"
+    raw, node = section(doc, "verdict", list, shape, sink)
     if raw is None:
         return
-    node = child(doc.node, "verdict")
-    shape = "verdict 应为列表，每一项为 {when: 条件表达式, verdict: 结论}，最后一项可省略 when"
     if layer.verdict is not None:
         sink.at("error", doc, node, "同一规则包的多个文件声明了 verdict，只能在一个文件中声明")
         return
-    if not isinstance(raw, list) or not raw:
+    if not raw:
         sink.at("error", doc, node, shape)
         return
     out: list[tuple[str | None, str, str]] = []
-    for index, entry in enumerate(raw):
-        enode = item(node, index)
-        if not isinstance(entry, dict):
-            sink.at("error", doc, enode, shape)
-            continue
+    for index, entry, enode in mappings(doc, node, raw, shape, sink):
         for key in entry:
             if key not in VERDICT_KEYS:
                 sink.at("error", doc, key_node(enode, str(key)),

@@ -12,7 +12,7 @@ from ..bounded_regex import RegexRefused, compile_bounded
 from .explain import suggest
 from .schema import CASE_KEYS, CATEGORIES, EXPECT_CN, REQUIRED_KEYS, RULE_KEYS, SEVERITIES, TEXT_KEYS
 from .sink import Sink, shown
-from .yamlpos import Doc, child, item, key_node
+from .yamlpos import Doc, child, item, key_node, mappings, section
 
 
 @dataclass
@@ -89,18 +89,10 @@ def check_regex(doc: Doc, node: yaml.Node | None, pattern: str, what: str, sink:
 
 def read_rules(layer: str, entries: list[Entry], doc: Doc, sink: Sink) -> None:
     """The rule entries of one file of pack `layer`, appended to `entries` (the layer's so far)."""
-    raw = doc.data.get("rules")
+    raw, node = section(doc, "rules", list, "rules 应为规则的列表（每条规则以“- id:”开头）", sink)
     if raw is None:
         return
-    node = child(doc.node, "rules")
-    if not isinstance(raw, list):
-        sink.at("error", doc, node, "rules 应为规则的列表（每条规则以“- id:”开头）")
-        return
-    for index, entry in enumerate(raw):
-        enode = item(node, index)
-        if not isinstance(entry, dict):
-            sink.at("error", doc, enode, "rules 中的每一项都应为一条规则（键值映射，以“- id:”开头）")
-            continue
+    for _, entry, enode in mappings(doc, node, raw, "rules 中的每一项都应为一条规则（键值映射，以“- id:”开头）", sink):
         data = dict(entry)
         rid = data.get("id")
         if rid is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import yaml
 
@@ -161,23 +161,49 @@ def _duplicate_keys(doc: Doc, sink: "Sink") -> None:
 
 # ---------------------------------------------------------------------------
 # Nodes
-def child(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    """The value node of `key` in a mapping node (the last one, as YAML keeps)."""
+def _pair(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+    """The (key node, value node) of `key` in a mapping node (the last one, as YAML keeps)."""
     found = None
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             if isinstance(k, yaml.ScalarNode) and k.value == key:
-                found = v
+                found = (k, v)
     return found
+
+
+def child(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    """The value node of `key` in a mapping node."""
+    pair = _pair(node, key)
+    return pair[1] if pair else None
 
 
 def key_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    found = None
-    if isinstance(node, yaml.MappingNode):
-        for k, _ in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                found = k
-    return found
+    """The key node of `key` in a mapping node."""
+    pair = _pair(node, key)
+    return pair[0] if pair else None
+
+
+def section(doc: Doc, key: str, kind: type, shape: str, sink: "Sink") -> tuple[Any, yaml.Node | None]:
+    """A top-level key of a pack file and its node: (None, …) when absent, or when not of `kind`
+    (then `shape`, what it should be, is reported at it)."""
+    raw = doc.data.get(key)
+    node = child(doc.node, key)
+    if raw is not None and not isinstance(raw, kind):
+        sink.at("error", doc, node, shape)
+        return None, node
+    return raw, node
+
+
+def mappings(doc: Doc, node: yaml.Node | None, raw: list, shape: str,
+             sink: "Sink") -> Iterator[tuple[int, dict, yaml.Node | None]]:
+    """(index, mapping, its node) for each item of a list that is a mapping; any other item is
+    reported as not of `shape`."""
+    for index, entry in enumerate(raw):
+        enode = item(node, index)
+        if isinstance(entry, dict):
+            yield index, entry, enode
+        else:
+            sink.at("error", doc, enode, shape)
 
 
 def item(node: yaml.Node | None, index: int) -> yaml.Node | None:
