@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import ChainMap
+from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 import regex
@@ -79,7 +80,9 @@ def _first_match(spec, paragraphs, text: str, starts: list[int]) -> Fact | None:
                     best = (m, value)
                 break
             try:
-                m = pattern.search(text, m.end(), timeout=REGEX_TIMEOUT)
+                # An empty match must not be searched for again at the same place (packs refuse such
+                # patterns; this keeps a search finite whatever the pattern).
+                m = pattern.search(text, m.end() + (m.end() == m.start()), timeout=REGEX_TIMEOUT)
             except TimeoutError:
                 m = None
     if best is None:
@@ -144,10 +147,12 @@ class _Namespace:
 class _Context:
     """Lazily built rendering context shared by the rules of one report."""
 
-    def __init__(self, pack: Pack, facts: Mapping[str, Fact], report: Report | None = None,
+    def __init__(self, pack: Pack, facts: Mapping[str, Fact], memo: "RuleMemo", report: Report | None = None,
                  previous: Report | None = None):
         self.pack = pack
         self.facts = facts
+        self.memo = memo
+        self.params = MappingProxyType(pack.params)    # what messages see: read-only
         self.report = report
         self.previous = previous
         self._tree: dict[str, Any] | None = None
@@ -198,9 +203,36 @@ class _Context:
                 "sentences": len(found.sentences), "quotes": [m.sentence.text for m in found.copied]}
 
 
-def check_report(report: Report, pack: Pack, previous: Report | None = None) -> CheckResult:
+class RuleMemo:
+    """Verdicts of per-item rules that found nothing, keyed by the bound row's or cell's values.
+
+    Such a rule is a pure function of the bound row or cell, so one verdict serves
+    every item with the same values (most cells are 0). An explicit object owned by
+    whoever runs the checks: one per pack, shared by the checks of that pack's
+    reports (a fresh one per check_report call when none is passed); compiled rules
+    hold no state of their own. Bounded per rule."""
+
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self._quiet: dict[str, set[tuple]] = {}
+
+    def knows(self, rule: Rule, key: tuple) -> bool:
+        seen = self._quiet.get(rule.id)
+        return seen is not None and key in seen
+
+    def remember(self, rule: Rule, key: tuple) -> None:
+        seen = self._quiet.setdefault(rule.id, set())
+        if len(seen) > self.MAX_ENTRIES:
+            seen.clear()
+        seen.add(key)
+
+
+def check_report(report: Report, pack: Pack, previous: Report | None = None,
+                 memo: RuleMemo | None = None) -> CheckResult:
+    """Evaluate every rule of `pack` on `report`. `memo` may be shared by the checks of one pack."""
     facts = build_facts(report, pack, previous)
-    ctx = _Context(pack, facts, report, previous)
+    ctx = _Context(pack, facts, memo if memo is not None else RuleMemo(), report, previous)
     result = CheckResult(source=report.source, pack=pack.name, report=report,
                          previous=previous.source if previous is not None else None, previous_report=previous)
     # A report that could not be read gets that one finding, not a cascade of "missing" ones.
@@ -265,7 +297,7 @@ def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report:
     local_only = all(n == "cell" or n.startswith(("row.", "prev.row.")) for n in read)
     # Such a rule is a pure function of the bound row or cell, so its "nothing to
     # report" verdicts are remembered: most cells are 0 and share one verdict.
-    memo = rule.quiet if local_only else None
+    memo = ctx.memo if local_only else None
     for item in items:
         cols = vectors.get(item, ())
         if var == "row":
@@ -278,14 +310,12 @@ def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report:
         key = None
         if memo is not None:
             key = tuple((k, f.value.__class__, f.value, f.raw) for k, f in local.items())
-            if key in memo:
+            if memo.knows(rule, key):
                 continue
         view = local if local_only else ChainMap(local, facts)
         if not _guard(rule, view, params) or _holds(rule.check, view, params):
             if memo is not None:
-                if len(memo) > 4096:
-                    memo.clear()
-                memo[key] = True
+                memo.remember(rule, key)
             continue
         outcome = evaluate(rule.check, view, params)
         if outcome.status == "pass":
@@ -483,7 +513,7 @@ def _render(rule: Rule, ctx: _Context, **extra: Any) -> str:
         "label": ctx.label, "where": ctx.where, "quote": ctx.quote,
         "value": lambda name: plain(ctx.facts[name].value) if name in ctx.facts else None,
         "copied": ctx.copied,
-        "params": ctx.pack.params,
+        "params": ctx.params,
     })
     try:
         return _tidy(rule.message.render(context))

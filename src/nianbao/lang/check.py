@@ -15,6 +15,7 @@ from typing import Iterable, Mapping, Optional
 
 import regex
 
+from ..bounded_regex import RegexRefused, check_bounds
 from . import ast as A
 from .parser import Origin, RuleError
 
@@ -505,6 +506,10 @@ class _Checker:
         pattern = call.args[1]
         if not isinstance(pattern, A.String):
             raise self.error(pattern.start, "matches 的第 2 个参数必须是写在引号中的正则表达式。")
+        try:
+            check_bounds(pattern.value)
+        except RegexRefused as exc:
+            raise self.error(pattern.start, f"正则表达式无效：{exc.message}。") from None
         try:
             compiled = regex.compile(pattern.value)
         except regex.error as exc:
