@@ -81,9 +81,15 @@ def test_check_findings_review_recheck_runs_export(db_url, folder, tmp_path, cap
         table = list(csv.DictReader(fh))
     assert next(r for r in table if r["指纹"] == target["fingerprint"])["复核状态"] == "误报"
     from openpyxl import load_workbook
-    sheet = load_workbook(tmp_path / "out" / "findings.xlsx").active
+    book = load_workbook(tmp_path / "out" / "findings.xlsx")
+    sheet = book["问题清单"]
     header = [c.value for c in sheet[1]]
-    assert header[-4:] == ["指纹", "复核状态", "复核理由", "审核结论"]
+    assert header[-3:] == ["指纹", "复核状态", "复核理由"]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[-3] == target["fingerprint"])
+    assert row[-2:] == ("误报", "原件无误")
+    summary = book["报告汇总"]
+    column = [c.value for c in summary[1]].index("审核结论")
+    assert {r[column] for r in summary.iter_rows(min_row=2, values_only=True)} == {r["verdict"] for r in data["reports"]}
 
 
 def test_letter_disappears_when_every_finding_is_dismissed(tmp_path, capsys):
@@ -102,8 +108,8 @@ def test_letter_disappears_when_every_finding_is_dismissed(tmp_path, capsys):
     run(capsys, "export", "--db", db, "--out", str(tmp_path / "out"))
     assert list((tmp_path / "out" / "letters").glob("*.html")) == []      # the old letter is gone too
     from openpyxl import load_workbook
-    sheet = load_workbook(tmp_path / "out" / "findings.xlsx").active
-    reasons = [row[-2] for row in sheet.iter_rows(min_row=2)]
+    sheet = load_workbook(tmp_path / "out" / "findings.xlsx")["问题清单"]
+    reasons = [row[-1] for row in sheet.iter_rows(min_row=2)]
     assert reasons and all(c.data_type == "s" and c.value.startswith("=HYPERLINK") for c in reasons)
 
 

@@ -65,7 +65,7 @@ def _pack_of(state: ReportState, cache: dict[str, Any]):
 def export(store: Store, out_dir: Path, letters: bool = True, today: dt.date | None = None) -> ExportSummary:
     from ..outputs.html_report import render_index_html, render_report_html
     from ..outputs.letter import NoFindings, render_letter_html
-    from ..outputs.tables import REVIEW_COLUMNS, CsvWriter, XlsxWriter
+    from ..outputs.tables import CsvWriter, XlsxWriter
 
     today = today or dt.date.today()
     states = [s for s in store.states() if not s.superseded]
@@ -73,8 +73,8 @@ def export(store: Store, out_dir: Path, letters: bool = True, today: dt.date | N
     out_dir.mkdir(parents=True, exist_ok=True)
     packs: dict[str, Any] = {}
     entries, problems, letter_count = [], [], 0
-    csv_out, xlsx_out = CsvWriter(out_dir / "findings.csv", REVIEW_COLUMNS), XlsxWriter(out_dir / "findings.xlsx",
-                                                                                         REVIEW_COLUMNS)
+    csv_out = CsvWriter(out_dir / "findings.csv", reviews=True)
+    xlsx_out = XlsxWriter(out_dir / "findings.xlsx", reviews=True)
     ok = False
     try:
         with atomic_open(out_dir / "findings.json", "w") as js:
@@ -83,8 +83,9 @@ def export(store: Store, out_dir: Path, letters: bool = True, today: dt.date | N
                 name = names[f"{state.report['id']}-{Path(state.report['source_name']).stem}"]
                 data = state_json(state)
                 js.write((",\n" if i else "") + json.dumps(data, ensure_ascii=False))
-                csv_out.add(data)
-                xlsx_out.add(data)
+                page = f"reports/{name}.html"
+                csv_out.add(data, page, data["verdict"])
+                xlsx_out.add(data, page, data["verdict"])
                 pack = _pack_of(state, packs)
                 full = state.result(include_dismissed=True, report=store.parsed_report(state.report["id"]))
                 reviews = {id(f): _review_view(s) for f, s in zip(full.findings, state.findings) if s.review}
@@ -92,9 +93,9 @@ def export(store: Store, out_dir: Path, letters: bool = True, today: dt.date | N
                          "counts": data["counts"], "verdict": data["verdict"], "error": state.report["error"],
                          "categories": _categories(state), "page": None, "letter": None}
                 try:
-                    atomic_write_text(out_dir / "reports" / f"{name}.html",
-                                      render_report_html(full, pack, state.checked_at, reviews, data["verdict"]))
-                    entry["page"] = f"reports/{name}.html"
+                    atomic_write_text(out_dir / page, render_report_html(
+                        full, pack, state.checked_at, "../index.html", reviews=reviews, verdict=data["verdict"]))
+                    entry["page"] = page
                     live = CheckResult(full.source, full.pack, full.report,
                                        [f for f, s in zip(full.findings, state.findings) if not s.dismissed])
                     if letters and live.findings and not state.report["error"]:

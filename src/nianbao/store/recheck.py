@@ -131,8 +131,14 @@ def _evaluate_plans(plans: list[_Plan], packs: PackSet, parsed: dict[int, str], 
             decoded[report_id] = found
         return decoded[report_id]
 
+    partial: dict[tuple, Any] = {}        # the pack cut down to the rules an edit changed, made once
     for plan in plans:
-        pack = plan.pack if plan.rules is None else dataclasses.replace(plan.pack, rules=plan.rules, disabled=set())
+        pack = plan.pack
+        if plan.rules is not None:
+            key = (id(plan.pack), tuple(r.id for r in plan.rules))
+            if key not in partial:
+                partial[key] = dataclasses.replace(plan.pack, rules=plan.rules, disabled=set())
+            pack = partial[key]
         plan.result = packs.evaluate(report(plan.row["id"]), pack, report(plan.prev_id) if plan.prev_id else None)
 
 

@@ -27,6 +27,9 @@ def pack_policy(pack: Any) -> Policy:
     (the pack's own files first, then its bases'), else the one of the bundled `common` pack."""
     declared = getattr(pack, "verdict", None)
     if declared:
+        for entry in declared:                   # (when, label, "file:line:col"): errors point there
+            if entry[0] is not None:
+                _compiled(str(entry[0]), str(entry[2]) if len(entry) > 2 else pack.name)
         return [(entry[0], str(entry[1])) for entry in declared]
     for file in getattr(pack, "files", []):
         found = _file_policy(str(file))
