@@ -24,21 +24,21 @@ The cell structure is derived from the text rows alone (label cells, then
 value cells), whatever the seed: the renderer reproduces what the text says,
 wrapped labels, empty cells and surplus values included, and fixes nothing.
 
-Text is set in the standard Adobe CJK font STSong-Light (UniGB-UCS2-H), which
-PDF readers must supply themselves: no font file is embedded. Coordinates
-below are top-left based (pdfplumber's), converted when written.
+Pages are written by the shared test PDF writer (pdf_writer.py): text in the
+standard Adobe CJK font STSong-Light (UniGB-UCS2-H), which PDF readers must
+supply themselves (no font file is embedded). Coordinates below are top-left
+based (pdfplumber's), converted when written.
 """
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nianbao.cells import is_label
 from nianbao.ingest.text import clean_markdown
+from pdf_writer import PAGE_W, pdf_bytes, pdf_file  # noqa: F401  (pdf_file: for hostile-file tests)
 
-PAGE_W, PAGE_H = 595.0, 842.0          # A4, points
 LEFT, RIGHT = 64.0, 531.0              # text block
 TOP, BOTTOM = 74.0, 768.0              # content stays out of the running head/foot bands
 PAGE_NO_TOP = 796.0
@@ -127,68 +127,23 @@ def wrap(text: str, width: float, size: float, first_width: float | None = None)
 
 
 # ---------------------------------------------------------------------------
-# A minimal PDF writer
+# Pages: drawing operations for the shared test PDF writer (pdf_writer.py)
 
 
 class _Page:
     def __init__(self) -> None:
-        self.ops: list[str] = []
+        self.ops: list[tuple] = []
 
     def text(self, x: float, top: float, text: str, size: float) -> None:
         """Text whose em box starts at `top` (baseline at top + size: the font's ascent is 1000)."""
-        if not text:
-            return
-        hexed = text.encode("utf-16-be").hex().upper()
-        self.ops.append(f"BT /F1 {size:g} Tf 1 0 0 1 {x:.2f} {PAGE_H - top - size:.2f} Tm <{hexed}> Tj ET")
+        if text:
+            self.ops.append(("text", x, top, text, size))
 
     def line(self, x0: float, t0: float, x1: float, t1: float, width: float = 0.6) -> None:
-        self.ops.append(f"{width:g} w 0 G {x0:.2f} {PAGE_H - t0:.2f} m {x1:.2f} {PAGE_H - t1:.2f} l S")
+        self.ops.append(("line", x0, t0, x1, t1, width))
 
     def fill(self, x0: float, t0: float, x1: float, t1: float, color: tuple[float, float, float]) -> None:
-        r, g, b = color
-        self.ops.append(f"q {r:g} {g:g} {b:g} rg {x0:.2f} {PAGE_H - t1:.2f} {x1 - x0:.2f} {t1 - t0:.2f} re f Q")
-
-
-def _pdf_bytes(pages: list[_Page], title: str) -> bytes:
-    objs: list[bytes | None] = []
-
-    def add(body: bytes | None) -> int:
-        objs.append(body)
-        return len(objs)
-
-    catalog = add(None)
-    pages_id = add(None)
-    descriptor = add(b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [0 -120 1000 880]"
-                     b" /ItalicAngle 0 /Ascent 1000 /Descent 0 /CapHeight 880 /StemV 80 >>")
-    cidfont = add(b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light"
-                  b" /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >>"
-                  b" /FontDescriptor %d 0 R /DW 1000 /W [1 95 500] >>" % descriptor)
-    font = add(b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H"
-               b" /DescendantFonts [%d 0 R] >>" % cidfont)
-    kids = []
-    for page in pages:
-        data = zlib.compress("\n".join(page.ops).encode("ascii"))
-        content = add(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
-        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %d %d] /Contents %d 0 R"
-                        b" /Resources << /Font << /F1 %d 0 R >> >> >>"
-                        % (pages_id, PAGE_W, PAGE_H, content, font)))
-    info = add(b"<< /Title <FEFF" + title.encode("utf-16-be").hex().upper().encode("ascii")
-               + b"> /Producer (nianbao tests/pdf_render.py) >>")
-    objs[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
-    objs[pages_id - 1] = (b"<< /Type /Pages /Count %d /Kids [" % len(kids)
-                          + b" ".join(b"%d 0 R" % k for k in kids) + b"] >>")
-    buf = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objs, 1):
-        offsets.append(len(buf))
-        buf += b"%d 0 obj\n" % number + (body or b"null") + b"\nendobj\n"
-    xref = len(buf)
-    buf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        buf += b"%010d 00000 n \n" % off
-    buf += (b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(objs) + 1, catalog, info, xref))
-    return bytes(buf)
+        self.ops.append(("rect", x0, t0, x1, t1, "f", color))
 
 
 # ---------------------------------------------------------------------------
@@ -720,5 +675,6 @@ def render_pdf(text: str, path, *, body_size: float = BODY_SIZE) -> Path:
             lines = wrap(item.text, width, body_size, first_width=width - indent)
             flow.text_lines(lines, body_size, "l", indent=indent)
     flow.finish()
-    path.write_bytes(_pdf_bytes(flow.pages, "".join(i.text for i in title_items)))
+    path.write_bytes(pdf_bytes([page.ops for page in flow.pages], title="".join(i.text for i in title_items),
+                               producer="nianbao tests/pdf_render.py"))
     return path
