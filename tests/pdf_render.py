@@ -35,8 +35,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fixtures_render import Line, Table, parse_plain
 from nianbao.cells import is_label
-from nianbao.ingest.text import clean_markdown
 from pdf_writer import PAGE_W, pdf_bytes, pdf_file  # noqa: F401  (pdf_file: for hostile-file tests)
 
 LEFT, RIGHT = 64.0, 531.0              # text block
@@ -150,46 +150,16 @@ class _Page:
 # Reading the plain text
 
 
-@dataclass
-class _Text:
-    text: str
-    md_level: int            # Markdown heading level (0: none)
-
-
-@dataclass
-class _Table:
-    rows: list[list[str]] = field(default_factory=list)
-
-
-_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*")
-_MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-
-
-def _parse(text: str) -> list[_Text | _Table]:
-    """Text lines and tables (runs of table rows; blank lines inside a run do not end it)."""
-    items: list[_Text | _Table] = []
-    for raw in text.splitlines():
-        stripped = raw.strip()
-        cells = None
-        if "\t" in raw:
-            cells = [clean_markdown(c).strip() for c in raw.split("\t")]
-        elif stripped.startswith("|") and stripped.count("|") >= 2:
-            if _MD_TABLE_SEP.match(stripped):
+def _parse(text: str) -> list[Line | Table]:
+    """Text lines and tables as nianbao's text reader reads them (fixtures_render.parse_plain);
+    an empty row prints as nothing."""
+    items: list[Line | Table] = []
+    for item in parse_plain(text):
+        if isinstance(item, Table):
+            item.rows = [row for row in item.rows if any(row)]
+            if not item.rows:
                 continue
-            cells = [clean_markdown(c).strip() for c in stripped.strip("|").split("|")]
-        if cells is not None:
-            if not any(cells):
-                continue                      # an empty row prints as nothing
-            if not items or not isinstance(items[-1], _Table):
-                items.append(_Table())
-            items[-1].rows.append(cells)      # type: ignore[union-attr]
-            continue
-        if not stripped:
-            continue
-        m = _MD_HEADING.match(stripped)
-        line = clean_markdown(stripped).strip()
-        if line:
-            items.append(_Text(line, len(m.group(1)) if m else 0))
+        items.append(item)
     return items
 
 
@@ -327,7 +297,7 @@ def _label_level(text: str) -> int | None:
     return None
 
 
-def _is_hierarchical(table: _Table) -> bool:
+def _is_hierarchical(table: Table) -> bool:
     """Table 3: rows labelled by groups （一）（二）… and items 1. 2. …"""
     for row in table.rows:
         labels, _ = _split_row(row)
@@ -336,7 +306,7 @@ def _is_hierarchical(table: _Table) -> bool:
     return False
 
 
-def _layout_table3(table: _Table) -> _Grid:
+def _layout_table3(table: Table) -> _Grid:
     rows = table.rows
     width = RIGHT - LEFT
     label_w = [22.0, 64.0, 150.0]
@@ -451,7 +421,7 @@ def _layout_table3(table: _Table) -> _Grid:
     return _Grid(cells, len(rows))
 
 
-def _layout_positional_table(table: _Table) -> _Grid:
+def _layout_positional_table(table: Table) -> _Grid:
     rows = table.rows
     ncols = max(len(r) for r in rows)
     header = [not any(_is_value(c) for c in r) for r in rows]
@@ -469,7 +439,7 @@ def _layout_positional_table(table: _Table) -> _Grid:
     return _Grid(_layout_positional(rows, xs, header, fills), len(rows))
 
 
-def layout_table(table: _Table) -> _Grid:
+def layout_table(table: Table) -> _Grid:
     grid = _layout_table3(table) if _is_hierarchical(table) else _layout_positional_table(table)
     heights = [MIN_ROW] * grid.nrows
     need = [(c, c.prepare()) for c in grid.cells]
@@ -618,11 +588,11 @@ def _title_lines(text: str) -> list[str]:
     return wrap(text, width, TITLE_SIZE)
 
 
-def _is_heading(item: _Text) -> bool:
+def _is_heading(item: Line) -> bool:
     t = item.text
     if len(t) > 40 or (t[-1] in _TERMINAL):
         return False
-    return item.md_level > 0 or bool(_SECTION_HEADING.match(t)) or bool(_GROUP_MARK.match(t) and len(t) <= 20)
+    return item.level > 0 or bool(_SECTION_HEADING.match(t)) or bool(_GROUP_MARK.match(t) and len(t) <= 20)
 
 
 def render_pdf(text: str, path, *, body_size: float = BODY_SIZE) -> Path:
@@ -634,14 +604,14 @@ def render_pdf(text: str, path, *, body_size: float = BODY_SIZE) -> Path:
     path = Path(path)
     items = _parse(text)
     flow = _Flow()
-    texts = [i for i in items if isinstance(i, _Text)]
+    texts = [i for i in items if isinstance(i, Line)]
     # Title: the short lines before the first paragraph or heading.
     title_ids: set[int] = set()
     for item in items:
-        if not isinstance(item, _Text):
+        if not isinstance(item, Line):
             break
         t = item.text
-        if len(t) > 60 or t[-1] in _TERMINAL or (title_ids and _is_heading(item) and item.md_level == 0):
+        if len(t) > 60 or t[-1] in _TERMINAL or (title_ids and _is_heading(item) and item.level == 0):
             break
         if _SECTION_HEADING.match(t):
             break
@@ -656,7 +626,7 @@ def render_pdf(text: str, path, *, body_size: float = BODY_SIZE) -> Path:
     title_items = [i for i in texts if id(i) in title_ids]
     width = RIGHT - LEFT
     for item in items:
-        if isinstance(item, _Table):
+        if isinstance(item, Table):
             flow.table(layout_table(item))
             continue
         if id(item) in title_ids:
@@ -666,7 +636,7 @@ def render_pdf(text: str, path, *, body_size: float = BODY_SIZE) -> Path:
         elif id(item) in closing:
             flow.text_lines([item.text], body_size, "r")
         elif _is_heading(item):
-            major = bool(_SECTION_HEADING.match(item.text)) or 0 < item.md_level <= 2
+            major = bool(_SECTION_HEADING.match(item.text)) or 0 < item.level <= 2
             size = HEADING_SIZE if major else body_size
             flow.text_lines(wrap(item.text, width - 2 * size, size), size, "l", indent=2 * body_size,
                             space_before=4)

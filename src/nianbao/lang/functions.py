@@ -369,7 +369,6 @@ class FunctionCalls:
         return fn
 
 
-
 def _as_text(v) -> str:
     if v is True:
         return "true"
