@@ -5,7 +5,8 @@ import datetime as dt
 from typing import Any
 
 from ..model import Report
-from ..metadata import DATE_SOURCE_CN, LEVEL_CN
+from ..findings import LEVEL_CN
+from ..metadata import DATE_SOURCE_CN
 from ..template import load_template
 
 
