@@ -13,7 +13,7 @@ import pytest
 # First: skips the module, with the reason, where the store extra is not installed.
 from store_fixtures import db_url, pg_server  # noqa: F401
 from conftest import REPO, real_path
-from nianbao.cli_store import main
+from nianbao.cli import main
 
 CLEAN = (REPO / "tests" / "fixtures" / "clean-report.txt").read_text(encoding="utf-8")
 

@@ -249,12 +249,17 @@ def _cmd_roster_missing(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    return export_folder(args.db, args.out, letters=not args.no_letters)
+
+
+def export_folder(db: str | None, out_dir: str, letters: bool = True) -> int:
+    """Pages, index, letters and JSON/CSV/XLSX from the store (`export`, and `check --db --out`)."""
     from pathlib import Path
 
     from .store.export import export
 
-    with _open(args.db) as store:
-        summary = export(store, Path(args.out), letters=not args.no_letters)
+    with _open(db) as store:
+        summary = export(store, Path(out_dir), letters=letters)
     for problem in summary.problems:
         sys.stderr.write(f"nianbao: {problem}\n")
     out = summary.out_dir
@@ -331,40 +336,3 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="输出目录")
     p.add_argument("--no-letters", action="store_true", help="不生成意见函")
     p.set_defaults(func=_cmd_export)
-
-
-def _cmd_check(args: argparse.Namespace) -> int:
-    return store_check(args.files, args.pack, args.db, args.by)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The store's verbs on their own (and `check FILES --db DB`), with nianbao's error handling."""
-    from .cli import _Parser
-
-    parser = _Parser(prog="nianbao", description="政府信息公开工作年度报告合规检查工具：审核库")
-    sub = parser.add_subparsers(dest="command", metavar="命令")
-    p = sub.add_parser("check", help="检查报告并存入审核库")
-    p.add_argument("files", nargs="+", metavar="FILE", help="报告文件或目录")
-    p.add_argument("--pack", default=None, help="规则包名称或路径（默认按报告模板版本选择）")
-    p.add_argument("--by", default=None, metavar="NAME", help="操作人（默认当前系统用户）")
-    _db_option(p)
-    p.set_defaults(func=_cmd_check)
-    add_commands(sub)
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        return args.func(args)
-    except NianbaoError as exc:
-        sys.stderr.write(f"nianbao: {exc}\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write("nianbao: 已中断\n")
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
