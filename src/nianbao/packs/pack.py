@@ -12,7 +12,6 @@ from typing import Any
 import regex
 
 from ..lang import Schema
-from ..sandbox import BoundedSandbox
 from ..template import Template
 from ..bounded_regex import RegexRefused, compile_bounded
 from .schema import REGEX_TIMEOUT
@@ -43,7 +42,7 @@ class Rule:
     line: int
     check: Any = None                      # compiled expression
     when: Any = None
-    message: Any = None                    # jinja2 Template (bounded sandbox)
+    message: Any = None                    # a Message: a jinja2 template compiled on first render
     message_source: str = ""
     from_notes: tuple[str, ...] = ()
     for_each: tuple[str, list[str]] | None = None   # ("row"|"cell", [names])
@@ -74,8 +73,40 @@ class Pack:
     letter_folder: str | None = None
 
 
-def make_jinja() -> BoundedSandbox:
-    """The sandbox rule messages and bases are compiled in (budgets: MESSAGE_*)."""
+class Message:
+    """A rule's message template. A pack loaded from the cache compiles it (and imports jinja2) only
+    when a finding's message is first rendered; compile_pack checked its syntax when it was compiled."""
+
+    __slots__ = ("source", "_template")
+
+    def __init__(self, source: str, template: Any = None) -> None:
+        self.source = source
+        self._template = template
+
+    def render(self, context: dict[str, Any]) -> str:
+        if self._template is None:
+            self._template = _message_jinja().from_string(self.source)
+        return self._template.render(context)
+
+    def __reduce__(self):         # the compiled template is not kept, only its text
+        return (Message, (self.source,))
+
+
+_jinja = None
+
+
+def _message_jinja():
+    """The process-wide sandbox for messages of packs loaded from the cache (made on first use)."""
+    global _jinja
+    if _jinja is None:
+        _jinja = make_jinja()
+    return _jinja
+
+
+def make_jinja():
+    """The sandbox rule messages and bases are compiled in (budgets: MESSAGE_*): a BoundedSandbox."""
+    from ..sandbox import BoundedSandbox
+
     env = BoundedSandbox(time_budget=MESSAGE_TIME_BUDGET, output_budget=MESSAGE_OUTPUT_BUDGET,
                          autoescape=False, trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = _fmt_number
