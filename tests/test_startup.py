@@ -192,3 +192,20 @@ def test_import_nianbao_stays_light():
                           capture_output=True, text=True, timeout=60)
     loaded = top_level(set(json.loads(proc.stdout)))
     assert not {"lark", "yaml", "jinja2", "regex", "rapidfuzz", "multiprocessing"} & loaded
+
+
+def test_cached_message_is_still_sandboxed_and_rendered_alike(cache, compiles, tmp_path):
+    from nianbao.sandbox import BudgetExceeded
+
+    folder = tmp_path / "town"
+    folder.mkdir()
+    message = '"重复：{{ params.government_deadline_month }}月{{ (\'一\' * n) if n is defined else \'\' }}"'
+    (folder / "pack.yaml").write_text(CITY_RULE.format(message=message), encoding="utf-8")
+    cold = fresh_load(str(folder)).rules[-1].message
+    warm = fresh_load(str(folder)).rules[-1].message
+    assert compiles == ["town"] and warm is not cold
+    params = {"government_deadline_month": 3}
+    assert cold.render({"params": params}) == warm.render({"params": params}) == "重复：3月"
+    for msg in (cold, warm):
+        with pytest.raises(BudgetExceeded):
+            msg.render({"params": params, "n": 10**7})

@@ -188,7 +188,7 @@ def _compile_message(rule: ResolvedRule, env: Env, sink: Sink) -> Any:
     if not isinstance(text, str):
         return None
     try:
-        return Message(text, env.jinja.from_string(text))
+        return Message.compile(env.jinja, text)
     except jinja2.TemplateSyntaxError as exc:
         doc, node = rule.at("message")
         sink.at("error", doc, node, f"规则 {rule.id} 的 message 模板有语法错误：{jinja_error_cn(exc)}",

@@ -74,22 +74,45 @@ class Pack:
 
 
 class Message:
-    """A rule's message template. A pack loaded from the cache compiles it (and imports jinja2) only
-    when a finding's message is first rendered; compile_pack checked its syntax when it was compiled."""
+    """A rule's message template. compile_pack checks its syntax and keeps jinja2's compiled code
+    (marshalled bytes, so the pack cache can store it); a pack loaded from the cache turns that code
+    into a template (importing jinja2) only when a finding's message is first rendered."""
 
-    __slots__ = ("source", "_template")
+    __slots__ = ("source", "_template", "_code")
 
-    def __init__(self, source: str, template: Any = None) -> None:
+    def __init__(self, source: str, template: Any = None, code: bytes | None = None) -> None:
         self.source = source
         self._template = template
+        self._code = code
+
+    @classmethod
+    def compile(cls, env: Any, source: str) -> "Message":
+        """Compile `source` in sandbox `env` (raises jinja2.TemplateSyntaxError), as env.from_string does."""
+        import marshal
+
+        code = env.compile(source)
+        return cls(source, env.template_class.from_code(env, code, env.make_globals(None), None), marshal.dumps(code))
 
     def render(self, context: dict[str, Any]) -> str:
         if self._template is None:
-            self._template = _message_jinja().from_string(self.source)
+            self._template = _from_code(self._code) if self._code else None
+            if self._template is None:
+                self._template = _message_jinja().from_string(self.source)
         return self._template.render(context)
 
-    def __reduce__(self):         # the compiled template is not kept, only its text
-        return (Message, (self.source,))
+    def __reduce__(self):         # the code, not the template object, is kept
+        return (Message, (self.source, None, self._code))
+
+
+def _from_code(code: bytes) -> Any:
+    """The template of stored compiled code, or None when it cannot be loaded (then compile the text)."""
+    import marshal
+
+    try:
+        env = _message_jinja()
+        return env.template_class.from_code(env, marshal.loads(code), env.make_globals(None), None)
+    except (ValueError, EOFError, TypeError):
+        return None
 
 
 _jinja = None
