@@ -14,7 +14,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from typing import Any
 
 #: Bumped whenever what is stored changes shape; part of every entry's key.
@@ -70,6 +69,8 @@ def store(name: str, key: str, value: Any) -> None:
     folder = cache_dir()
     if folder is None:
         return
+    import tempfile        # (and random): only a run that stores something needs it
+
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
