@@ -23,8 +23,8 @@ def reduce_compiled(expr) -> tuple:
 
 def rebuild(source, origin, root, info, names, params, regexes):
     """The CompiledExpr of a stored checked tree (pickle keeps node identity, so the ids match again)."""
-    from .evaluate import _Compiler
+    from .compiler import Compiler
 
     checked = Checked(source, origin, root, {id(n): i for n, i in info}, names, params,
                       {id(n): rx for n, rx in regexes})
-    return _Compiler(checked).compile()
+    return Compiler(checked).compile()
