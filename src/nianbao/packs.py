@@ -40,7 +40,7 @@ SEVERITIES = ("error", "warning", "info")
 RULE_KEYS = {"id", "title", "category", "severity", "basis", "check", "when", "message", "tests",
              "from_notes", "for_each_row", "for_each_cell", "locate", "disabled"}
 PACK_KEYS = {"pack", "extends", "template", "description", "params", "narrative", "rules", "disable",
-             "letter", "abstract", "__marks__"}
+             "letter", "abstract", "verdict", "__marks__"}
 NARRATIVE_KEYS = {"name", "label", "section", "patterns", "kind", "__marks__"}
 REGEX_TIMEOUT = 0.05   # seconds per search over report text
 
