@@ -71,10 +71,8 @@ def _evaluate(report: Report, pack: Any, previous: Report | None) -> CheckResult
 
 
 def _unreadable_result(source: str, message: str, pack: Any) -> CheckResult:
-    from ..batch import unreadable_json
-    data = unreadable_json(source, message)
-    return CheckResult(source=source, pack=pack.name, report=None,
-                       findings=[finding_from_json(f) for f in data["findings"]])
+    from ..checker import Checker
+    return Checker().unreadable(source, message)
 
 
 def _meta(report: Report) -> dict[str, Any]:

@@ -139,8 +139,9 @@ async def report_page(request: Request) -> Response:
             before = store.states(report_ids=[earlier[0]["id"]])
             if before and state:
                 diff = compare(before[0], state)
-                resubmission = {"fixed": [c.title for c in diff.resolved], "remaining": [c.title for c in diff.unchanged + diff.changed],
-                                "new": [c.title for c in diff.new]}
+                resubmission = {"fixed": [c.finding.title for c in diff.resolved],
+                                "remaining": [c.finding.title for c in diff.unchanged + diff.changed],
+                                "new": [c.finding.title for c in diff.new], "earlier": earlier[0]["id"]}
     meta = {k: row[k] for k in ("id", "source_name", "agency", "year", "level", "template", "format", "version",
                                 "error", "report_date", "received_at")}
     data = {"report": meta, "verdict": _verdict(request, report_id), "findings": findings,
