@@ -18,7 +18,8 @@
     var timer = setInterval(function () {
       fetch("/uploads/" + encodeURIComponent(job) + ".json", {credentials: "same-origin"})
         .then(function (r) { return r.json(); })
-        .then(function (d) {
+        .then(function (body) {
+          var d = body.job;
           if (d.finished) { clearInterval(timer); window.location.reload(); }
           else { progress.textContent = "正在检查：" + d.done + " / " + d.total + "……"; }
         }).catch(function () {});
