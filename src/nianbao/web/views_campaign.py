@@ -59,11 +59,21 @@ def summary(request: Request) -> Summary:
 
 @auth.require("view")
 async def dashboard(request: Request) -> Response:
-    from ..store.roster import submissions
+    cache = request.app.state.summary
     s = summary(request)
+    data = cache.extras.get("dashboard")
+    if data is None:            # derived once per state of the store, not once per request
+        subs = cache.data_extras.get("submissions")
+        if subs is None:        # who has (not) submitted does not change with reviews
+            from ..store.roster import submissions
+            subs = cache.data_extras["submissions"] = submissions(request.app.state.store) if s.reports else None
+        data = cache.extras["dashboard"] = _dashboard_data(s, subs)
+    return page(request, "dashboard.html.j2", data)
+
+
+def _dashboard_data(s: Summary, subs) -> dict[str, Any]:
     current = s.current()
-    subs = submissions(request.app.state.store) if current else None
-    data = {
+    return {
         "reports": len(current), "files": len(s.reports),
         "unreadable": sum(1 for r in current if r.error),
         "by_verdict": s.by("verdict"), "by_severity": [(SEVERITY_CN.get(k, k), n) for k, n in s.by("severity")],
@@ -75,7 +85,6 @@ async def dashboard(request: Request) -> Response:
         "late": [{"agency": e.name, "deadline": d, "date": got, "which": which}
                  for e, d, got, which in subs.late] if subs else [],
     }
-    return page(request, "dashboard.html.j2", data)
 
 
 # -- reports ---------------------------------------------------------------------
