@@ -14,7 +14,8 @@ from web_support import PASSWORD, client, login, make_store, token
 PAGES = ["/", "/reports", "/findings", "/letters", "/settings", "/packs", "/roster", "/audit-log", "/upload",
          "/reports/1", "/users"]
 TWINS = ["/index.json", "/reports.json", "/findings.json", "/letters.json", "/settings.json", "/packs.json",
-         "/roster.json", "/audit-log.json", "/reports/1.json", "/upload.json"]
+         "/roster.json", "/audit-log.json", "/reports/1.json", "/upload.json", "/packs/gov-2021.json",
+         "/letters/1.json", "/reports/1/source.json", "/users.json"]
 
 
 @pytest.fixture(scope="module")

@@ -45,8 +45,18 @@ async def pack_catalogue(request: Request) -> Response:
     from ..packs import available_packs
     from ..ruletools import render_rules_doc
     name = request.path_params["name"]
+    if name.endswith(".json"):
+        name = name[:-5]
     if name not in available_packs():
         raise HTTPException(404, f"没有名为 {name} 的规则包")
+    if request.url.path.endswith(".json"):
+        from starlette.responses import JSONResponse
+        from ..packs import load_pack
+        pack = load_pack(name)
+        return JSONResponse({"name": name, "template": pack.template.version, "chain": pack.chain,
+                             "params": {k: v for k, v in pack.params.items() if isinstance(v, (int, float, str, bool))},
+                             "rules": [{"id": r.id, "title": r.title, "category": r.category, "severity": r.severity,
+                                        "basis": r.basis, "disabled": r.id in pack.disabled} for r in pack.rules]})
     return HTMLResponse(render_rules_doc(name, dt.datetime.now().replace(microsecond=0)), headers=SECURITY_HEADERS)
 
 

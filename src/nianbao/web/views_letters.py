@@ -46,10 +46,15 @@ async def letters_list(request: Request) -> Response:
 
 @auth.require("view")
 async def letter_preview(request: Request) -> Response:
-    from ..outputs.letter import NoFindings, render_letter_html
+    """The letter as it will be printed; its JSON twin is everything the letter says, as data."""
+    from starlette.responses import JSONResponse
+    from ..outputs.letter import NoFindings, letter_context, render_letter_html
     store = request.app.state.store
     result, pack, _state = stored_result(store, int(request.path_params["report_id"]))
     try:
+        if request.url.path.endswith(".json"):
+            from .app import _jsonable
+            return JSONResponse(_jsonable(letter_context(result, pack, dt.date.today(), letter_options(store))))
         html = render_letter_html(result, pack, dt.date.today(), letter_options(store))
     except NoFindings as exc:
         raise HTTPException(404, exc.message)
@@ -120,6 +125,7 @@ def routes() -> list[Route]:
         *twin("/letters", letters_list),
         Route("/letters.zip", letters_zip),
         Route("/letters/{report_id:int}.html", letter_preview),
+        Route("/letters/{report_id:int}.json", letter_preview),
         Route("/letters/{report_id:int}.docx", letter_docx),
         *twin("/settings", settings_page, methods=("GET", "POST")),
     ]
