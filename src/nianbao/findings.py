@@ -62,6 +62,8 @@ class Finding:
     basis: str
     fields: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    # A remark for the supervisor (e.g. "请人工核对该页内容"), never stated in a letter to the agency.
+    reviewer_only: bool = False
 
     def where(self) -> str:
         """Places in the report, deduplicated, in Chinese: 第3页；第12行."""
@@ -74,9 +76,17 @@ class Finding:
         return "；".join(seen)
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "title": self.title, "category": self.category, "severity": self.severity,
-                "message": self.message, "basis": self.basis, "fields": list(self.fields),
-                "evidence": [e.to_json() for e in self.evidence]}
+        out = {"rule": self.rule, "title": self.title, "category": self.category, "severity": self.severity,
+               "message": self.message, "basis": self.basis, "fields": list(self.fields),
+               "evidence": [e.to_json() for e in self.evidence]}
+        if self.reviewer_only:
+            out["reviewer_only"] = True
+        return out
+
+
+def finding_order(finding: Finding) -> tuple:
+    """How findings are listed everywhere: errors, warnings, info; then by category and rule."""
+    return (SEVERITY_ORDER.get(finding.severity, 9), finding.category, finding.rule)
 
 
 @dataclass
@@ -112,7 +122,7 @@ class CheckResult:
         return self.count("error") > 0
 
     def sorted_findings(self) -> list[Finding]:
-        return sorted(self.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.category, f.rule))
+        return sorted(self.findings, key=finding_order)
 
     def meta_json(self) -> dict[str, Any]:
         if self.report is None:
