@@ -22,7 +22,7 @@ from nianbao.engine import check_report
 from nianbao.errors import NianbaoError
 from nianbao.outputs.letter import (LetterError, NoFindings, cn_date, cn_number, letter_context,
                                     render_letter_html, write_letter_docx)
-from nianbao.packs import load_pack
+from nianbao.packs import PackError, load_pack
 from nianbao.reading import read_report
 
 TODAY = dt.date(2025, 3, 5)            # a Wednesday
@@ -231,14 +231,16 @@ def test_real_pdf_letter(hongze, pack, tmp_path):
     review = next(t for t in items if "行政复议“总计”" in t)
     assert "为0" in review and "合计为11" in review and "见报告第4页" in review
     assert any("合计为5" in t for t in items[:3])
-    assert [i["severity"] for i in ctx["items"]] == ["error"] * 3 + ["warning"] * 2
+    # The missing 落款 is no longer a warning: the PDF's own date stands in (an info finding says so).
+    assert [i["severity"] for i in ctx["items"]] == ["error"] * 3 + ["warning"]
     assert "第一项至第三项所列问题，请予以整改" in ctx["closing"]
     # Info findings are left out by default ...
     assert not ctx["other"] and not any("责任追究" in t for t in block_texts(ctx))
     # ... and come as one 其他提示 paragraph when asked for.
     ctx = letter_context(hongze, pack, TODAY, {"include_info": True})
-    assert len(ctx["items"]) == 5
-    assert ctx["other"].startswith("其他提示：1.") and "责任追究" in ctx["other"] and "2." in ctx["other"]
+    assert len(ctx["items"]) == 4
+    assert ctx["other"].startswith("其他提示：1.") and "责任追究" in ctx["other"] and "3." in ctx["other"]
+    assert "PDF文件属性" in ctx["other"]
     out = tmp_path / "hongze.docx"
     write_letter_docx(hongze, pack, TODAY, out, {"include_info": True})
     assert docx_paragraphs(out) == block_texts(ctx)
@@ -370,10 +372,10 @@ def test_template_syntax_error_names_the_line(sample, tmp_path):
 
 
 def test_unknown_letter_key_in_a_pack(sample, tmp_path):
-    overlay = load_pack(str(write_pack(tmp_path, "  sendr: 某市政务公开办\n")))
-    with pytest.raises(LetterError) as info:
-        letter_context(sample, overlay, TODAY)
-    assert "sendr" in str(info.value) and "pack.yaml" in info.value.path
+    # A typo in a pack's letter: settings stops the pack loading (check, letter and lint alike), at its place.
+    with pytest.raises(PackError) as info:
+        load_pack(str(write_pack(tmp_path, "  sendr: 某市政务公开办\n")))
+    assert "sendr" in str(info.value) and info.value.path.endswith("pack.yaml:4:3")
 
 
 # ---------------------------------------------------------------------------

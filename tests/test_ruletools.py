@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 
 from nianbao.packs import load_pack, read_pack
-from nianbao.ruletools import LintProblem, RuleChange, diff_packs, format_diff, lint_pack, render_rules_doc
+from nianbao.packs import LintProblem, RuleChange, diff_packs, format_diff, lint_pack, render_rules_doc
 
 WHEN = dt.datetime(2025, 3, 1, 9, 30)
 

@@ -32,7 +32,7 @@ async def packs_page(request: Request) -> Response:
     diff = None
     a, b = request.query_params.get("a"), request.query_params.get("b")
     if a and b:
-        from ..ruletools import diff_packs, format_diff
+        from ..packs import diff_packs, format_diff
         names = {p["name"] for p in packs}
         if a not in names or b not in names:
             raise HTTPException(400, "只能比较已安装的规则包")
@@ -43,7 +43,7 @@ async def packs_page(request: Request) -> Response:
 @auth.require("view")
 async def pack_catalogue(request: Request) -> Response:
     from ..packs import available_packs
-    from ..ruletools import render_rules_doc
+    from ..packs import render_rules_doc
     name = request.path_params["name"]
     if name.endswith(".json"):
         name = name[:-5]
@@ -63,7 +63,7 @@ async def pack_catalogue(request: Request) -> Response:
 @auth.require("view")
 async def pack_lint(request: Request) -> Response:
     """Lint a pack pasted into the form or uploaded: every problem with its line and column."""
-    from ..ruletools import lint_pack
+    from ..packs import lint_pack
     problems, text = [], ""
     if request.method == "POST":
         form = await request.form()
