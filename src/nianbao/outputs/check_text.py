@@ -26,7 +26,7 @@ def result_to_text(result: CheckResult, show_unchecked: bool = True) -> str:
             out.append("")
             out.append(f"【{SEVERITY_CN[current]}】")
         where = finding.where()
-        out.append(f"  ● {finding.title}  [{finding.category} · {finding.rule}]")
+        out.append(f"  ● {finding.heading}  [{finding.category} · {finding.rule}]")
         out.append(f"    {finding.message}")
         if where:
             out.append(f"    位置：{where}")

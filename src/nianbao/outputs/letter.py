@@ -166,6 +166,7 @@ def item(finding: Finding, number: int, label: str | None = None) -> dict[str, A
         "number": number, "number_cn": cn_number(number), "label": label,
         "severity": finding.severity, "severity_cn": SEVERITY_CN.get(finding.severity, finding.severity),
         "rule": finding.rule, "category": finding.category, "title": clean(finding.title),
+        "headline": clean(finding.heading),
         "message": clean(finding.message), "statement": said, "where": _places(finding),
         "basis": basis, "basis_text": basis_text,
         "text": label + said + basis_text,

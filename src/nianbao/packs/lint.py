@@ -74,6 +74,12 @@ def _lint_resolved(res: Resolved, sink: Sink) -> None:
     for key, (_, doc, node) in layer.params.items():
         if key not in base_params and not regex.search(rf"params\.{regex.escape(key)}\b", texts):
             sink.at("warning", doc, key_node(child(doc.node, "params"), key) or node, f"参数 {key} 没有被任何规则使用")
+    for rule in res.rules:
+        # Pages, spreadsheets and letters head a finding with the problem, not the requirement:
+        # a rule this pack defines must say it (the loader falls back to the title).
+        if rule.first.layer == layer.name and not rule.data.get("headline") and "headline" not in rule.invalid:
+            sink.at("error", *rule.at(), f"规则 {rule.id} 缺少 headline（问题标题：简短写明问题，如“未标注落款日期”；"
+                                         f"title 写要求，headline 写问题）")
     for n in layer.narrative:
         if n.spec is not None and not regex.search(rf"{regex.escape(n.name)}\b", texts):
             sink.at("warning", n.doc, child(n.node, "name") or n.node, f"叙述事实 {n.name} 没有被任何规则使用")

@@ -8,11 +8,12 @@
 
 Needs the `store` extra (SQLAlchemy, Alembic, psycopg). Modules: `database`
 (open, WAL, migrations), `schema` (tables), `campaign` (Store: writes and
-states), `checking` (check/recheck), `diff` (runs, resubmissions), `reviews`,
+states), `checking` (check into the store; versions and signatures), `recheck`, `diff` (runs, resubmissions), `reviews`,
 `verdict`, `fingerprint`, `roster`, `export`.
 """
 from .campaign import Evaluated, ReportState, Store, StoredFinding, Submission
-from .checking import CheckSummary, RecheckSummary, check_into_store, parser_version, recheck
+from .checking import CheckSummary, check_into_store, parser_version
+from .recheck import RecheckSummary, recheck
 from .database import StoreError, default_db
 from .diff import Resubmission, StateDiff, diff_states, resubmissions
 from .reviews import DISMISSED, SCOPE_CN, STATUS_CN, Review

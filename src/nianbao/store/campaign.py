@@ -7,7 +7,9 @@ all; the run itself stays marked as interrupted (no `finished_at`).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -54,6 +56,9 @@ class Evaluated:
     year: int | None
     previous_report_id: int | None = None
     report_id: int | None = None      # set when recorded
+    rule_signatures: dict[str, str] | None = None   # of the pack: rule id -> signature
+    kept: list["StoredFinding"] = field(default_factory=list)   # carried over unchanged from the last run
+    inputs_hash: str | None = None    # what the evaluation read besides the pack
 
 
 @dataclass
@@ -68,9 +73,18 @@ class StoredFinding:
     severity: str
     message: str
     basis: str
-    fields: list[str]
-    evidence: list[dict[str, Any]]
+    fields_json: str
+    evidence_json: str
+    reviewer_only: bool = False
     review: Review | None = None
+
+    @functools.cached_property
+    def fields(self) -> list[str]:
+        return json.loads(self.fields_json)
+
+    @functools.cached_property
+    def evidence(self) -> list[dict[str, Any]]:
+        return json.loads(self.evidence_json)
 
     @property
     def status(self) -> str:
@@ -83,7 +97,8 @@ class StoredFinding:
     def to_finding(self) -> Finding:
         return finding_from_json({"rule": self.rule, "title": self.title, "category": self.category,
                                   "severity": self.severity, "message": self.message, "basis": self.basis,
-                                  "fields": self.fields, "evidence": self.evidence})
+                                  "fields": self.fields, "evidence": self.evidence,
+                                  "reviewer_only": self.reviewer_only})
 
     def to_json(self) -> dict[str, Any]:
         out = self.to_finding().to_json()
@@ -99,6 +114,8 @@ class ReportState:
     report: dict[str, Any]              # the reports row
     run_id: int
     pack_name: str
+    pack_hash: str
+    inputs_hash: str | None
     policy: Policy
     previous_report_id: int | None
     unchecked: list[dict[str, Any]]
@@ -122,12 +139,11 @@ class ReportState:
     def live_findings(self) -> list[StoredFinding]:
         return [f for f in self.findings if not f.dismissed]
 
-    def result(self, include_dismissed: bool = False) -> CheckResult:
-        """The CheckResult outputs/ render (dismissed findings left out unless asked)."""
-        report = None
-        row = self.report
+    def result(self, include_dismissed: bool = False, report: Any = None) -> CheckResult:
+        """The CheckResult outputs/ render (dismissed findings left out unless asked); pages and letters
+        want the parsed `report` too (`Store.parsed_report`)."""
         chosen = self.findings if include_dismissed else self.live_findings()
-        return CheckResult(source=row["source_name"], pack=self.pack_name, report=report,
+        return CheckResult(source=self.report["source_name"], pack=self.pack_name, report=report,
                            findings=[f.to_finding() for f in chosen])
 
 
@@ -197,11 +213,17 @@ class Store:
                     raise
         raise AssertionError("unreachable")
 
-    def record_results(self, run_id: int, items: list["Evaluated"]) -> None:
-        """Stored reports evaluated again (recheck): their run entries and findings, in one transaction."""
+    def record_results(self, run_id: int, items: list["Evaluated"]) -> list[list[StoredFinding]]:
+        """Stored reports evaluated again (recheck): their run entries and findings, in one transaction.
+        Returns each report's findings as written."""
         with self.engine.begin() as conn:
-            for item in items:
-                self._save_result(conn, run_id, item)
+            return self._save_results(conn, run_id, items)
+
+    def pack_signatures(self, pack_hash: str) -> dict[str, str]:
+        """Rule id -> signature of a pack used before (empty for packs stored before signatures were)."""
+        with self.engine.connect() as conn:
+            text_ = conn.execute(select(S.packs.c.rules_json).where(S.packs.c.pack_hash == pack_hash)).scalar()
+        return json.loads(text_) if text_ else {}
 
     def update_parse(self, report_id: int, sub: Submission) -> None:
         """A stored file read again by a new parser: its parse and the report's metadata."""
@@ -238,29 +260,45 @@ class Store:
             content_hash=sub.content_hash, source_name=sub.source_name, parser_version=sub.parser_version,
             version=version, error=sub.error, received_at=now(), **_meta_columns(sub.meta))).inserted_primary_key[0]
 
-    def _save_result(self, conn, run_id: int, item: "Evaluated") -> None:
-        if not conn.execute(select(S.packs.c.pack_hash).where(S.packs.c.pack_hash == item.pack_hash)).first():
-            conn.execute(S.packs.insert().values(pack_hash=item.pack_hash, name=item.pack_name,
-                                                 verdict_json=json.dumps(item.policy, ensure_ascii=False),
-                                                 first_used=now()))
-        result = item.result
-        conn.execute(S.run_reports.insert().values(
-            run_id=run_id, report_id=item.report_id, pack_hash=item.pack_hash,
-            previous_report_id=item.previous_report_id,
-            unchecked_json=json.dumps([u.to_json() for u in result.unchecked], ensure_ascii=False),
-            checked_at=now()))
-        found = result.sorted_findings()
-        prints = fingerprints(found, item.agency_key, item.year, item.content_hash)
-        rows = []
-        for finding, fp in zip(found, prints):
-            data = finding.to_json()
-            rows.append({"run_id": run_id, "report_id": item.report_id, "fingerprint": fp,
-                         "figures": figures(data["evidence"]), "rule": finding.rule, "title": finding.title,
-                         "category": finding.category, "severity": finding.severity, "message": finding.message,
-                         "basis": finding.basis, "fields_json": json.dumps(data["fields"], ensure_ascii=False),
-                         "evidence_json": json.dumps(data["evidence"], ensure_ascii=False)})
+    def _save_result(self, conn, run_id: int, item: "Evaluated") -> list[StoredFinding]:
+        return self._save_results(conn, run_id, [item])[0]
+
+    def _save_results(self, conn, run_id: int, items: list["Evaluated"]) -> list[list[StoredFinding]]:
+        """Run entries and findings of several reports: one INSERT per table."""
+        at = now()
+        for item in {i.pack_hash: i for i in items}.values():
+            if not conn.execute(select(S.packs.c.pack_hash).where(S.packs.c.pack_hash == item.pack_hash)).first():
+                conn.execute(S.packs.insert().values(
+                    pack_hash=item.pack_hash, name=item.pack_name, first_used=at,
+                    verdict_json=json.dumps(item.policy, ensure_ascii=False),
+                    rules_json=json.dumps(item.rule_signatures) if item.rule_signatures else None))
+        conn.execute(S.run_reports.insert(), [{
+            "run_id": run_id, "report_id": item.report_id, "pack_hash": item.pack_hash,
+            "previous_report_id": item.previous_report_id, "checked_at": at, "inputs_hash": item.inputs_hash,
+            "unchecked_json": json.dumps([u.to_json() for u in item.result.unchecked], ensure_ascii=False)}
+            for item in items])
+        written: list[list[StoredFinding]] = []
+        rows: list[dict[str, Any]] = []
+        for item in items:
+            found = item.result.sorted_findings()
+            prints = fingerprints(found, item.agency_key, item.year, item.content_hash)
+            mine = []
+            for finding, fp in zip(found, prints):
+                data = finding.to_json()
+                mine.append(StoredFinding(0, item.report_id, fp, figures(data["evidence"]), finding.rule, finding.title,
+                                          finding.category, finding.severity, finding.message, finding.basis,
+                                          json.dumps(data["fields"], ensure_ascii=False),
+                                          json.dumps(data["evidence"], ensure_ascii=False), finding.reviewer_only))
+            # Findings of rules the edit left alone, carried over as they were stored (see checking.recheck).
+            mine += [dataclasses.replace(f, id=0, review=None) for f in item.kept]
+            rows += [{"run_id": run_id, "report_id": item.report_id, "fingerprint": f.fingerprint, "figures": f.figures,
+                      "rule": f.rule, "title": f.title, "category": f.category, "severity": f.severity,
+                      "message": f.message, "basis": f.basis, "fields_json": f.fields_json,
+                      "evidence_json": f.evidence_json, "reviewer_only": f.reviewer_only} for f in mine]
+            written.append(mine)
         if rows:
             conn.execute(S.findings.insert(), rows)
+        return written
 
     # -------------------------------------------------------------- reports
     def report_rows(self) -> list[dict[str, Any]]:
@@ -336,7 +374,7 @@ class Store:
                     if (r.run_id, r.report_id) in pairs:
                         by_entry.setdefault((r.run_id, r.report_id), []).append(StoredFinding(
                             r.id, r.report_id, r.fingerprint, r.figures, r.rule, r.title, r.category, r.severity,
-                            r.message, r.basis, json.loads(r.fields_json), json.loads(r.evidence_json)))
+                            r.message, r.basis, r.fields_json, r.evidence_json, r.reviewer_only))
         index = ReviewIndex(self.reviews())
         latest_version: dict[tuple, int] = {}
         for r in reports.values():
@@ -347,7 +385,8 @@ class Store:
         for e in sorted(entry_rows, key=lambda e: e["report_id"]):
             row = reports[e["report_id"]]
             name, policy = packs[e["pack_hash"]]
-            state = ReportState(row, e["run_id"], name, [(w, l) for w, l in policy], e["previous_report_id"],
+            state = ReportState(row, e["run_id"], name, e["pack_hash"], e["inputs_hash"],
+                                [(w, l) for w, l in policy], e["previous_report_id"],
                                 json.loads(e["unchecked_json"]), e["checked_at"],
                                 by_entry.get((e["run_id"], e["report_id"]), []))
             state.superseded = bool(row["agency_key"] and row["year"]
@@ -378,6 +417,8 @@ class Store:
                     .order_by(S.findings.c.id.desc()).limit(1)).first()
                 if row is None:
                     raise StoreError(self.where, f"没有指纹为 {fp} 的问题（用 nianbao findings 查看）")
+                if scope == "agency" and not row.agency_key:
+                    raise StoreError(self.where, f"问题 {fp} 所属报告未识别出报告机关，不能按机关范围复核")
                 latest[fp] = row
             at = now()
             for fp, row in latest.items():
@@ -387,7 +428,7 @@ class Store:
                     rule=row.rule if scope in ("agency", "rule") else None,
                     status=status, reason=reason.strip(), reviewer=reviewer.strip(), created_at=at, expires_at=expires))
         return [StoredFinding(r.id, r.report_id, r.fingerprint, r.figures, r.rule, r.title, r.category, r.severity,
-                              r.message, r.basis, json.loads(r.fields_json), json.loads(r.evidence_json))
+                              r.message, r.basis, r.fields_json, r.evidence_json, r.reviewer_only)
                 for r in latest.values()]
 
 

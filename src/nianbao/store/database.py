@@ -54,7 +54,7 @@ def shown(url: str) -> str:
         return url
     if parsed.get_backend_name() == "sqlite":
         return parsed.database or url
-    return parsed.render_as_string(hide_password=True)
+    return parsed.render_as_string(hide_password=True).replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def connect(db: str) -> Engine:

@@ -170,7 +170,7 @@ def deadline_for(entry: RosterEntry, year: int, params: dict[str, Any]) -> dt.da
 
 def submissions(store: Store, year: int | None = None) -> Submissions:
     """Who on the roster has not submitted a report on `year` (default: the latest year stored), and
-    who submitted late: the report's own date (or, where it prints none, when the store received it)
+    who submitted late: the report's own date (signed or published; where it has none, when the store received it)
     after the deadline of the entry's group or level."""
     from ..packs import load_pack
     rows = [r for r in store.report_rows() if r["agency_key"] and r["year"]]
@@ -202,7 +202,7 @@ def submissions(store: Store, year: int | None = None) -> Submissions:
 def _submitted(row: dict[str, Any]) -> tuple[dt.date | None, str]:
     if row.get("report_date"):
         try:
-            return dt.date.fromisoformat(row["report_date"]), "落款日期"
+            return dt.date.fromisoformat(row["report_date"]), "报告日期"
         except ValueError:
             pass
     received = row.get("received_at")

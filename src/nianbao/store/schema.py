@@ -7,7 +7,7 @@ same on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
-from sqlalchemy import (Column, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
                         UniqueConstraint)
 
 metadata = MetaData()
@@ -58,6 +58,7 @@ packs = Table(
     Column("name", Text, nullable=False),
     Column("verdict_json", Text, nullable=False),
     Column("first_used", DateTime, nullable=False),
+    Column("rules_json", Text),                                     # rule id -> signature (0002)
 )
 
 runs = Table(
@@ -80,6 +81,7 @@ run_reports = Table(
     Column("previous_report_id", Integer, ForeignKey("reports.id")),
     Column("unchecked_json", Text, nullable=False),
     Column("checked_at", DateTime, nullable=False),
+    Column("inputs_hash", String(64)),                              # what the evaluation read (0002)
     Index("ix_run_reports_report", "report_id", "run_id"),
 )
 
@@ -98,6 +100,7 @@ findings = Table(
     Column("basis", Text, nullable=False),
     Column("fields_json", Text, nullable=False),
     Column("evidence_json", Text, nullable=False),
+    Column("reviewer_only", Boolean, nullable=False, default=False),   # a remark never put in a letter
     Index("ix_findings_run_report", "run_id", "report_id"),
     Index("ix_findings_fingerprint", "fingerprint"),
     Index("ix_findings_rule", "rule"),

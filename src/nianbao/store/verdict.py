@@ -27,6 +27,9 @@ def pack_policy(pack: Any) -> Policy:
     (the pack's own files first, then its bases'), else the one of the bundled `common` pack."""
     declared = getattr(pack, "verdict", None)
     if declared:
+        for entry in declared:                   # (when, label, "file:line:col"): errors point there
+            if entry[0] is not None:
+                _compiled(str(entry[0]), str(entry[2]) if len(entry) > 2 else pack.name)
         return [(entry[0], str(entry[1])) for entry in declared]
     for file in getattr(pack, "files", []):
         found = _file_policy(str(file))
@@ -36,13 +39,26 @@ def pack_policy(pack: Any) -> Policy:
     return _file_policy(str(rules_dir() / "common" / "pack.yaml")) or []
 
 
-@functools.lru_cache(maxsize=64)
 def _file_policy(path: str) -> Policy | None:
-    import yaml
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            text = fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _text_policy(path, text)
+
+
+@functools.lru_cache(maxsize=64)
+def _text_policy(path: str, text: str) -> Policy | None:
+    """Keyed by the file's content: an edited pack is read again."""
+    import re
+
+    import yaml
+    if not re.search(r"^verdict\s*:", text, re.M):      # most pack files: no need to parse them
+        return None
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders
+    except yaml.YAMLError:
         return None
     if not isinstance(data, dict) or "verdict" not in data:
         return None

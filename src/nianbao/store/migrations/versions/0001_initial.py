@@ -89,6 +89,7 @@ def upgrade() -> None:
         sa.Column("basis", sa.Text, nullable=False),
         sa.Column("fields_json", sa.Text, nullable=False),
         sa.Column("evidence_json", sa.Text, nullable=False),
+        sa.Column("reviewer_only", sa.Boolean, nullable=False, server_default=sa.false()),
     )
     op.create_index("ix_findings_run_report", "findings", ["run_id", "report_id"])
     op.create_index("ix_findings_fingerprint", "findings", ["fingerprint"])

@@ -1,15 +1,15 @@
 """The web workbench's accounts, its audit log and the campaign's settings.
 
-Revision ID: 0100
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0100"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
