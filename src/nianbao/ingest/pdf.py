@@ -36,6 +36,7 @@ from typing import Any, Iterable
 from ..document import Block, Cell, Document
 from ..errors import InputError, NianbaoError, UnreadableInput
 from ..model import Location, ParseNote
+from ..ocr import OcrUnavailable
 
 # ---------------------------------------------------------------------------
 # Text normalisation
@@ -464,6 +465,14 @@ class _PageResult:
     char_count: int
     cid_count: int
     has_images: bool
+    ocr: bool = False     # items read by OCR from the page image
+    needs_ocr: bool = False
+
+
+# A page is a scan when images cover this much of it and its text layer has
+# fewer characters than this (a scanner may add a page number as text).
+_SCAN_IMAGE_COVER = 0.3
+_SCAN_MAX_CHARS = 10
 
 
 _TABLE_SETTINGS = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit"}
@@ -488,6 +497,8 @@ def _read_page(page: Any) -> _PageResult:
             c = dict(c, text=_radical_fold()[ord(t)])
         chars.append(c)
     has_images = bool(page.images) if not chars else False
+    if len(chars) < _SCAN_MAX_CHARS and _image_cover(page) >= _SCAN_IMAGE_COVER:
+        return _PageResult([], ptop, height, 0, 0, True, needs_ocr=True)
 
     grids: list[_Grid] = []
     if chars:
@@ -548,14 +559,58 @@ def _read_page(page: Any) -> _PageResult:
     for line in _group_lines(body):
         items.append((line.top, "line", line))
     items.sort(key=lambda it: it[0])
-    # Page numbers in the margins.
+    return _PageResult(_without_page_numbers(items, ptop, height), ptop, height, len(chars), cid, has_images)
+
+
+def _without_page_numbers(items: list[tuple[float, str, Any]], ptop: float, height: float) -> list:
+    """Drop page numbers printed alone in the top or bottom margin."""
     kept = []
     for top, kind, payload in items:
         if kind == "line" and _PAGE_NUMBER.match(payload.text) and (
                 payload.bottom <= ptop + _PAGE_NO_TOP * height or payload.top >= ptop + _PAGE_NO_BOTTOM * height):
             continue
         kept.append((top, kind, payload))
-    return _PageResult(kept, ptop, height, len(chars), cid, has_images)
+    return kept
+
+
+def _image_cover(page: Any) -> float:
+    """Share of the page area that images cover (overlaps counted once per image)."""
+    px0, ptop, px1, pbottom = (float(v) for v in page.bbox)
+    area = max(1.0, (px1 - px0) * (pbottom - ptop))
+    covered = 0.0
+    for im in page.images:
+        w = min(px1, float(im["x1"])) - max(px0, float(im["x0"]))
+        h = min(pbottom, float(im["bottom"])) - max(ptop, float(im["top"]))
+        if w > 0 and h > 0:
+            covered += w * h
+    return min(1.0, covered / area)
+
+
+def _scan_dpi(page: Any, most: int) -> int:
+    """The resolution the page's largest image was scanned at (150..`most`): rendering finer
+    invents no detail, and tesseract misreads large type blown up."""
+    best = None
+    for im in page.images:
+        width_pt = float(im["x1"]) - float(im["x0"])
+        size = im.get("srcsize") or (0, 0)
+        if width_pt > 0 and size[0] and (best is None or width_pt > best[0]):
+            best = (width_pt, float(size[0]) / (width_pt / 72.0))
+    dpi = int(round(best[1])) if best else most
+    return max(150, min(most, dpi))
+
+
+def _ocr_page(page: Any, blank: _PageResult) -> _PageResult:
+    """Read a scanned page from its image. Raises OcrUnavailable when this machine has no OCR engine."""
+    from ..ocr import engine
+    from .scan import OCR_DPI, read_page_image
+
+    ocr = engine()
+    dpi = _scan_dpi(page, OCR_DPI)
+    image = page.to_image(resolution=dpi).original
+    items = _without_page_numbers(read_page_image(image, ocr, dpi), blank.top, blank.height)
+    chars = sum(len(p.text) if kind == "line" else sum(len(t) for r in p for t, _ in r.cells)
+                for _, kind, p in items)
+    return _PageResult(items, blank.top, blank.height, chars, 0, True, ocr=True)
 
 
 # ---------------------------------------------------------------------------
@@ -645,12 +700,21 @@ def read_pdf(path: str) -> Document:
     total_chars = 0
     total_cid = 0
     image_pages: list[int] = []
+    no_engine = ""                 # why scanned pages cannot be read here (no OCR engine)
+    unread_scans: list[int] = []
     pdf = None
     try:
         pdf = pdfplumber.open(path)
         for page in pdf.pages:
             try:
                 res = _read_page(page)
+                if res.needs_ocr and not no_engine:
+                    try:
+                        res = _ocr_page(page, res)
+                    except OcrUnavailable as exc:
+                        no_engine = str(exc)
+                if res.needs_ocr:
+                    unread_scans.append(page.page_number)
             finally:
                 page.close()
             total_chars += res.char_count
@@ -673,22 +737,30 @@ def read_pdf(path: str) -> Document:
             except Exception:
                 pass
 
+    if unread_scans:
+        pages = "、".join(str(n) for n in unread_scans)
+        raise _unreadable(path, f"第{pages}页没有可提取的文字层（扫描件或图片），需用 OCR 识别，但{no_engine}")
     if total_chars == 0:
         if truncated:
             raise _unreadable(path, "PDF 文件不完整（缺少文件结束标记，可能在下载或复制时被截断），无法读取")
         if page_count == 0:
             raise _unreadable(path, "PDF 文件中没有任何页面，无法读取")
+        if any(res.ocr for _, res in results):
+            raise _unreadable(path, "PDF 文件没有可提取的文字层（可能是扫描件或图片），OCR 也未能从页面图像中"
+                                    "识别出文字；请提供清晰的扫描件或由文字处理软件直接导出的 PDF")
         raise _unreadable(path, "PDF 文件没有可提取的文字层（可能是扫描件或图片），无法读取文字；"
                                 "请提供由文字处理软件直接导出的 PDF，或经 OCR 识别的版本")
     if total_cid * 2 > total_chars:
         raise _unreadable(path, "PDF 文件的文字无法解码（字体缺少字符映射），无法读取文字内容")
 
     _emit(doc, path, results)
+    doc.ocr_pages = [number for number, res in results if res.ocr and res.char_count]
     for number in image_pages:
         loc = Location(path, page=number)
+        ocr_tried = "，OCR 也未能识别出文字" if number in {n for n, r in results if r.ocr} else ""
         doc.notes.append(ParseNote(
             "parse.unreadable",
-            f"第{number}页只有图片、没有文字层（可能是扫描或截图），该页内容未能读取",
+            f"第{number}页只有图片、没有文字层（可能是扫描或截图）{ocr_tried}，该页内容未能读取",
             loc, [], {"page": number, "kind": "image_page"}))
     return doc
 
@@ -712,7 +784,7 @@ def _emit(doc: Document, path: str, results: list[tuple[int, _PageResult]]) -> N
             if kind == "line":
                 if _in_margin(payload, res) and _DIGITS.sub("#", payload.text) in running:
                     continue
-                loc = Location(path, page=number, bbox=_box(payload))
+                loc = Location(path, page=number, bbox=_box(payload), ocr=res.ocr)
                 doc.blocks.append(Block.line(payload.text, loc))
                 if not _CONTINUED.match(payload.text):
                     last_kind = "line"
@@ -725,8 +797,8 @@ def _emit(doc: Document, path: str, results: list[tuple[int, _PageResult]]) -> N
                 table_index += 1
             first_table_on_page = False
             for row in payload:
-                cells = [Cell(text, Location(path, page=number, bbox=_round(b))) for text, b in row.cells]
-                doc.blocks.append(Block.row(cells, Location(path, page=number, bbox=_round(row.bbox)),
+                cells = [Cell(text, Location(path, page=number, bbox=_round(b), ocr=res.ocr)) for text, b in row.cells]
+                doc.blocks.append(Block.row(cells, Location(path, page=number, bbox=_round(row.bbox), ocr=res.ocr),
                                             table=table_index))
             last_kind = "row"
             last_row_page = number

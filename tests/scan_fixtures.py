@@ -1,0 +1,37 @@
+"""Scanned variants of real PDFs, made here: pages rasterised to images and put back as image-only pages.
+
+pypdfium2 (a pdfplumber dependency) renders the pages; Pillow writes each
+image as a one-page PDF (JPEG inside, as scanners do); pypdfium2 assembles
+the result, so a partial scan keeps the text layer of its other pages.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+
+def rasterise(source: Path, out: Path, dpi: int = 150, pages: set[int] | None = None) -> Path:
+    """Write `out`: `source` with its pages (1-based; all when `pages` is None) replaced by images at `dpi`."""
+    import pypdfium2 as pdfium
+
+    src = pdfium.PdfDocument(str(source))
+    result = pdfium.PdfDocument.new()
+    try:
+        for index in range(len(src)):
+            number = index + 1
+            if pages is not None and number not in pages:
+                result.import_pages(src, [index])
+                continue
+            page = src[index]
+            width, height = page.get_size()
+            image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            buf = io.BytesIO()
+            image.save(buf, "PDF", resolution=dpi, quality=85)
+            scan = pdfium.PdfDocument(buf.getvalue())
+            result.import_pages(scan, [0])
+            scan.close()
+        result.save(str(out))
+    finally:
+        result.close()
+        src.close()
+    return out
