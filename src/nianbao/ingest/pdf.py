@@ -473,6 +473,8 @@ class _PageResult:
 # fewer characters than this (a scanner may add a page number as text).
 _SCAN_IMAGE_COVER = 0.3
 _SCAN_MAX_CHARS = 10
+_OCR_DPI = 300            # at most: scans are read at their own resolution (see _scan_dpi)
+_INK_LEVEL = 160          # grey level below which a pixel is ink (as ocr/rulings.py)
 
 
 _TABLE_SETTINGS = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit"}
@@ -602,11 +604,14 @@ def _scan_dpi(page: Any, most: int) -> int:
 def _ocr_page(page: Any, blank: _PageResult) -> _PageResult:
     """Read a scanned page from its image. Raises OcrUnavailable when this machine has no OCR engine."""
     from ..ocr import engine
-    from .scan import OCR_DPI, read_page_image
 
+    dpi = _scan_dpi(page, _OCR_DPI)
+    image = page.to_image(resolution=dpi).original.convert("L")
+    if image.getextrema()[0] >= _INK_LEVEL:
+        return _PageResult([], blank.top, blank.height, 0, 0, True, ocr=True)   # a blank image: nothing to read
     ocr = engine()
-    dpi = _scan_dpi(page, OCR_DPI)
-    image = page.to_image(resolution=dpi).original
+    from .scan import read_page_image
+
     items = _without_page_numbers(read_page_image(image, ocr, dpi), blank.top, blank.height)
     chars = sum(len(p.text) if kind == "line" else sum(len(t) for r in p for t, _ in r.cells)
                 for _, kind, p in items)

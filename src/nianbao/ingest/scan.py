@@ -24,8 +24,6 @@ from ..ocr import OcrEngine
 from ..ocr.rulings import find_rulings, find_tables, ink
 from .pdf import _build_grid, _grid_rows, _is_prose, _Line, normalize_text
 
-# Resolution pages are rendered at for OCR: tesseract reads best with capitals ~30px high.
-OCR_DPI = 300
 _PAD = 12                 # white margin around each cell crop in the strip, pixels
 _STRIP_GAP = 28           # white space between two crops in the strip
 _STRIP_MAX = 7000         # strip height per OCR call, pixels
@@ -74,7 +72,7 @@ class _Slot:
         self.lines: list[tuple[int, str, float]] = []    # (top in the strip, text, confidence)
 
 
-def read_page_image(image: Any, engine: OcrEngine, dpi: int = OCR_DPI) -> list[tuple[float, str, Any]]:
+def read_page_image(image: Any, engine: OcrEngine, dpi: int) -> list[tuple[float, str, Any]]:
     """A page image (PIL, rendered at `dpi`) as items: (top, "line", _Line) and (top, "table", rows)."""
     gray = np.asarray(image.convert("L"))
     scale = dpi / 72.0

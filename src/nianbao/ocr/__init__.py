@@ -44,6 +44,10 @@ def engine() -> OcrEngine:
     """The OCR engine of this machine (checked once per process). Raises OcrUnavailable."""
     global _ENGINE
     if _ENGINE is None:
+        try:
+            import numpy  # noqa: F401  (page images are handled as arrays)
+        except ImportError:
+            raise OcrUnavailable("未安装 OCR 所需的 Python 组件 numpy，请执行 pip install 'nianbao[ocr]'") from None
         from .tesseract import TesseractEngine
         _ENGINE = TesseractEngine.find()
     return _ENGINE
