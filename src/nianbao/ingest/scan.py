@@ -51,8 +51,12 @@ def tidy(text: str) -> str:
     """OCR text in the printed form: full-width punctuation beside Chinese, no spaces between Chinese."""
     text = _ASCII_PUNCT_IN_CJK.sub(lambda m: m.group(0).strip().translate(_FULLWIDTH), text)
     text = normalize_text(text.translate(_ANGLE))
-    text = _NUMBERING.sub(lambda m: f"（{m.group(1)}）", text)
-    return _ITEM_NUMBER.sub(lambda m: f"{m.group(1)}{m.group(2)}.", text)
+    return _NUMBERING.sub(lambda m: f"（{m.group(1)}）", text)
+
+
+def tidy_cell(text: str) -> str:
+    """A table cell: also the item number whose full stop OCR lost (not in running text: “12 月”)."""
+    return _ITEM_NUMBER.sub(lambda m: f"{m.group(1)}{m.group(2)}.", tidy(text))
 
 
 def _tidy_line(text: str) -> str:
@@ -102,7 +106,7 @@ def read_page_image(image: Any, engine: OcrEngine, dpi: int) -> list[tuple[float
     for grid in grids:
         for cell in grid.cells:
             lines = [_Line([], *cell.bbox, text=t) for t in read.get(id(cell), [])]
-            text = tidy("".join(line.text for line in lines))
+            text = tidy_cell("".join(line.text for line in lines))
             if _is_prose(lines):              # a paragraph boxed in beside a table: running text
                 x0, top, x1, bottom = cell.bbox
                 items.append((top, "line", _Line([], x0, top, x1, bottom, text)))
