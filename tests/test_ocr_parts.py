@@ -43,14 +43,14 @@ def _draw_table():
 
 def test_rules_in_a_drawn_table_give_its_cells():
     np = pytest.importorskip("numpy")
-    from nianbao.ingest.pdf import _build_grid
+    from nianbao.ingest.grid import build_grid
     from nianbao.ocr.rulings import find_rulings, find_tables
 
     gray = np.asarray(_draw_table())
     rulings = find_rulings(gray, SCALE)
     tables = find_tables(rulings.edges)
     assert len(tables) == 1
-    grid = _build_grid(tables[0])
+    grid = build_grid(tables[0])
     assert [round(x) for x in grid.xs] == [60, 220, 300, 380]
     assert [round(t) for t in grid.tops] == [40, 80, 120]
     header = [c for c in grid.cells if c.r0 == 0 and c.c0 == 1]

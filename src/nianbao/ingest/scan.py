@@ -5,7 +5,7 @@ page, in PDF points, so the rest of the path (page furniture, tables
 continued across pages, mapping) is the same for both:
 
 * rules are found in the raster (ocr/rulings.py) and become tables through
-  the same grid code as born-digital tables (`_build_grid`, `_grid_rows`);
+  the same grid code as born-digital tables (grid.py);
 * every non-empty cell is cut out and all cells of a page are stacked into
   one strip image, read in one OCR call (one call per cell would cost a
   process and a model load each); cells that read as numbers are read again
@@ -22,7 +22,8 @@ import numpy as np
 
 from ..ocr import OcrEngine
 from ..ocr.rulings import find_rulings, find_tables, ink
-from .pdf import _build_grid, _grid_rows, _is_prose, _Line, normalize_text
+from .grid import build_grid, grid_rows
+from .pdf import _is_prose, _Line, normalize_text
 
 _PAD = 12                 # white margin around each cell crop in the strip, pixels
 _STRIP_GAP = 28           # white space between two crops in the strip
@@ -91,7 +92,7 @@ def read_page_image(image: Any, engine: OcrEngine, dpi: int) -> list[tuple[float
     slots: list[_Slot] = []
     grids = []
     for table in find_tables(rulings.edges):
-        grid = _build_grid(table)
+        grid = build_grid(table)
         if grid is None or len(grid.cells) < 2 or len(grid.xs) < 2:
             continue                      # a page frame or a text box: its text is read as body text
         grids.append(grid)
@@ -112,7 +113,7 @@ def read_page_image(image: Any, engine: OcrEngine, dpi: int) -> list[tuple[float
                 items.append((top, "line", _Line([], x0, top, x1, bottom, text)))
                 text = ""
             cell.text = text
-        rows = _grid_rows(grid)
+        rows = grid_rows(grid)
         if rows:
             items.append((rows[0].bbox[1], "table", rows))
     from PIL import Image

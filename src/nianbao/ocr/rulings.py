@@ -87,7 +87,7 @@ def _edge(orientation: str, x0: float, x1: float, top: float, bottom: float) -> 
 
 @dataclass
 class RasterTable:
-    """Cell rectangles of one table, in PDF points; shaped like pdfplumber's Table for pdf._build_grid."""
+    """Cell rectangles of one table, in PDF points; shaped like pdfplumber's Table for grid.build_grid."""
 
     cells: list[tuple[float, float, float, float]]
 
@@ -96,9 +96,9 @@ def find_tables(edges: list[dict], tolerance: float = 3.0) -> list[RasterTable]:
     """Tables (two or more cells) enclosed by the edges."""
     from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
-    from ..ingest.pdf import _closing_edges
+    from ..ingest.grid import closing_edges
 
-    edges = edges + _closing_edges(edges, tolerance)
+    edges = edges + closing_edges(edges, tolerance)
     if sum(e["orientation"] == "v" for e in edges) < 2 or sum(e["orientation"] == "h" for e in edges) < 2:
         return []
     merged = merge_edges(edges, snap_x_tolerance=tolerance, snap_y_tolerance=tolerance,
