@@ -35,3 +35,15 @@ def rasterise(source: Path, out: Path, dpi: int = 150, pages: set[int] | None = 
         result.close()
         src.close()
     return out
+
+
+def page_image(source: Path, out: Path, page: int, dpi: int = 150) -> Path:
+    """Write one page of `source` (1-based) as an image file (format from the suffix: .jpg, .png)."""
+    import pypdfium2 as pdfium
+
+    src = pdfium.PdfDocument(str(source))
+    try:
+        src[page - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L").save(out, quality=85)
+    finally:
+        src.close()
+    return out

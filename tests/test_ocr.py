@@ -14,7 +14,7 @@ import pytest
 from conftest import real_path
 from nianbao import ocr
 from nianbao.cli import main
-from scan_fixtures import rasterise
+from scan_fixtures import page_image, rasterise
 
 NAMES = ("huaian-hongze-2023.pdf", "huaian-hongze-2024.pdf")
 VARIANTS = [(name, kind) for name in NAMES for kind in ("scan", "partial")]
@@ -132,6 +132,32 @@ def test_parse_text_marks_ocr_values(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------------
+# A page saved as an image file
+
+
+def test_a_photographed_page_is_read_as_a_one_page_scan(readings, tmp_path, capsys):
+    _engine_or_skip()
+    original = readings("huaian-hongze-2024.pdf", "original")[0]
+    on_page_3 = {k: v for k, v in original["values"].items() if original["provenance"][k]["location"]["page"] == 3}
+    assert len(on_page_3) > 60
+    path = page_image(real_path("huaian-hongze-2024.pdf"), tmp_path / "page3.jpg", 3)
+    assert main(["parse", str(path), "--format", "json"]) == 0
+    parsed = json.loads(capsys.readouterr().out)
+    assert parsed["format"] == "image" and parsed["ocr_pages"] == [1]
+    same = [k for k, v in on_page_3.items() if parsed["values"].get(k, "（缺失）") == v]
+    assert len(same) >= 0.95 * len(on_page_3), sorted(set(on_page_3) - set(same))
+    assert all(p["location"]["ocr"] and p["location"]["page"] == 1 for p in parsed["provenance"].values())
+
+
+def test_a_broken_image_file_is_one_clear_line(tmp_path, capsys):
+    path = tmp_path / "page.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    assert main(["parse", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"nianbao: {path}: 图片文件已损坏或格式无法识别，无法读取"
+
+
+# ---------------------------------------------------------------------------
 # A machine without the OCR engine
 
 
@@ -156,6 +182,14 @@ def test_without_engine_a_scan_is_one_clear_unreadable_finding(tmp_path, no_tess
     message = findings[0]["message"]
     assert "第4、5页没有可提取的文字层" in message and "tesseract" in message and "tesseract-ocr-chi-sim" in message
     assert len(captured.err.strip().splitlines()) == 1 and str(path) in captured.err
+
+
+def test_without_engine_an_image_file_says_what_is_missing(tmp_path, no_tesseract, capsys):
+    path = page_image(real_path("huaian-hongze-2024.pdf"), tmp_path / "page.png", 2, dpi=72)
+    assert main(["parse", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"nianbao: {path}: 这是报告页面的图片，需用 OCR 识别，但本机未安装 OCR 引擎 tesseract")
+    assert len(err.splitlines()) == 1
 
 
 def test_without_engine_a_batch_goes_on(tmp_path, no_tesseract, capsys):

@@ -247,3 +247,45 @@ def _read_strips(slots: list[_Slot], engine: OcrEngine, mode: str, dpi: int, zoo
             i = bisect_right(tops, centre) - 1
             if i >= 0 and line.text.strip():
                 batch[i].lines.append((line.bbox[1] // zoom, line.text.strip(), line.confidence))
+
+
+# ---------------------------------------------------------------------------
+# A photograph or scan of one report page saved as an image file (.png, .jpg)
+
+_A4_WIDTH_PT = 595.0
+_IMAGE_DPI = (150, 300)          # an image is read as an A4-wide page at a resolution in this range
+_MAX_PIXELS = 60_000_000         # larger images are refused, not decoded (decompression bombs)
+
+
+def read_image(path: str) -> Any:
+    """Read an image file as a one-page scanned report (Document). Raises UnreadableInput."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    from ..document import Document
+    from ..errors import UnreadableInput
+    from ..ocr import OcrUnavailable, engine
+    from .pdf import _emit, _PageResult, _without_page_numbers
+
+    try:
+        with Image.open(path) as img:
+            if img.width * img.height > _MAX_PIXELS:
+                raise UnreadableInput(path, f"图片过大（{img.width}×{img.height} 像素），无法读取")
+            img = ImageOps.exif_transpose(img).convert("L")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise UnreadableInput(path, "图片文件已损坏或格式无法识别，无法读取") from None
+    try:
+        ocr = engine()
+    except OcrUnavailable as exc:
+        raise UnreadableInput(path, f"这是报告页面的图片，需用 OCR 识别，但{exc}") from None
+    dpi = img.width * 72.0 / _A4_WIDTH_PT
+    target = min(max(dpi, _IMAGE_DPI[0]), _IMAGE_DPI[1])
+    if abs(target - dpi) > 1:
+        img = img.resize((round(img.width * target / dpi), round(img.height * target / dpi)), Image.Resampling.LANCZOS)
+    height = img.height * 72.0 / target
+    items = _without_page_numbers(read_page_image(img, ocr, round(target)), 0.0, height)
+    if not items:
+        raise UnreadableInput(path, "图片中未能识别出任何文字（可能过于模糊或不是报告页面），无法读取")
+    doc = Document(source=path, format="image", properties={"pages": "1"})
+    _emit(doc, path, [(1, _PageResult(items, 0.0, height, 1, 0, True, ocr=True))])
+    doc.ocr_pages = [1]
+    return doc
