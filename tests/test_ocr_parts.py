@@ -146,3 +146,19 @@ def test_errors_on_text_stay_errors_when_the_tables_were_ocrd():
     assert {r for r, _, _ in errors} == {"fee-statement", "date-deadline"}
     assert {(r, s, m) for r, s, m in scanned if s == "error"} == errors
     assert {(r, s) for r, s, _ in scanned} == {(r, s) for r, s, _ in plain}
+
+
+def test_a_red_seal_is_not_ink():
+    np = pytest.importorskip("numpy")
+    from PIL import Image, ImageDraw
+
+    from nianbao.ingest.scan import grayscale
+
+    img = Image.new("RGB", (200, 100), (255, 255, 255))
+    d = ImageDraw.Draw(img)
+    d.ellipse((60, 5, 140, 95), outline=(220, 30, 40), width=6)     # the seal's ring
+    d.rectangle((10, 40, 190, 50), fill=(0, 0, 0))                  # a black text line across it
+    gray = grayscale(img)
+    assert int((np.asarray(img.convert("L")) < 160).sum()) > 11 * 181   # plain grey: the ring is ink
+    dark = gray < 160
+    assert int(dark.sum()) == 11 * 181 and dark[40:51, 10:191].all()  # here only the text is

@@ -462,8 +462,8 @@ def _ocr_page(page: Any, blank: _PageResult) -> _PageResult:
     from ..ocr import engine
 
     dpi = _scan_dpi(page, _OCR_DPI)
-    image = page.to_image(resolution=dpi).original.convert("L")
-    if image.getextrema()[0] >= _INK_LEVEL:
+    image = page.to_image(resolution=dpi).original
+    if image.convert("L").getextrema()[0] >= _INK_LEVEL:
         return _PageResult([], blank.top, blank.height, 0, 0, True, ocr=True)   # a blank image: nothing to read
     ocr = engine()
     from .scan import read_page_image

@@ -33,7 +33,8 @@ _MAX_DIGITS = 14          # a value cell read without Chinese is at most this lo
 _SURE = 85                # text-model confidence below which a one- or two-character read is doubted
 _VERTICAL = 2.5           # a cell's ink this many times taller than wide is text set vertically
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
-# A value cell as the text model reads it: digits with the look-alikes it confuses them with.
+_WORDLIKE = re.compile(r"[\u3400-\u9fff0-9A-Za-z]")
+_MIN_LINE_CONFIDENCE = 20  # a running-text line read with less is noise (specks, a seal's ring)
 # OCR prints ASCII punctuation inside Chinese text; the reports print full-width forms.
 _FULLWIDTH = str.maketrans({"(": "（", ")": "）", ":": "：", ",": "，", ";": "；", "?": "？", "!": "！"})
 _ASCII_PUNCT_IN_CJK = re.compile(r"(?<=[\u3400-\u9fff\uff08\uff09\u3001\uff0c])\s*[():,;?!]\s*|\s*[():,;?!]\s*(?=[\u3400-\u9fff\uff08\uff09])")
@@ -79,7 +80,7 @@ class _Slot:
 
 def read_page_image(image: Any, engine: OcrEngine, dpi: int) -> list[tuple[float, str, Any]]:
     """A page image (PIL, rendered at `dpi`) as items: (top, "line", _Line) and (top, "table", rows)."""
-    gray = np.asarray(image.convert("L"))
+    gray = grayscale(image)
     scale = dpi / 72.0
     rulings = find_rulings(gray, scale)
     dark = ink(gray) & ~rulings.mask
@@ -119,12 +120,24 @@ def read_page_image(image: Any, engine: OcrEngine, dpi: int) -> list[tuple[float
     from PIL import Image
     for line in engine.read_lines(Image.fromarray(body), "page", dpi):
         text = _tidy_line(line.text)
-        if not text:
+        if not _WORDLIKE.search(text) or line.confidence < _MIN_LINE_CONFIDENCE:
             continue
         x0, top, x1, bottom = (v / scale for v in line.bbox)
         items.append((top, "line", _Line([], x0, top, x1, bottom, text)))
     items.sort(key=lambda it: it[0])
     return items
+
+
+def grayscale(image: Any) -> np.ndarray:
+    """The page in grey levels, red ink (an official seal stamped over the 落款) turned white."""
+    if image.mode in ("RGB", "RGBA", "P", "CMYK"):
+        rgb = np.asarray(image.convert("RGB")).astype(np.int16)
+        r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+        red = (r > 120) & (r - np.maximum(g, b) > 60)
+        gray = np.asarray(image.convert("L")).copy()
+        gray[red] = 255
+        return gray
+    return np.asarray(image.convert("L"))
 
 
 def _grow(mask: np.ndarray) -> np.ndarray:
