@@ -10,8 +10,9 @@ import io
 from pathlib import Path
 
 
-def rasterise(source: Path, out: Path, dpi: int = 150, pages: set[int] | None = None) -> Path:
-    """Write `out`: `source` with its pages (1-based; all when `pages` is None) replaced by images at `dpi`."""
+def rasterise(source: Path, out: Path, dpi: int = 150, pages: set[int] | None = None, skew: float = 0.0) -> Path:
+    """Write `out`: `source` with its pages (1-based; all when `pages` is None) replaced by images at `dpi`,
+    turned by `skew` degrees (a sheet fed askew)."""
     import pypdfium2 as pdfium
 
     src = pdfium.PdfDocument(str(source))
@@ -25,6 +26,9 @@ def rasterise(source: Path, out: Path, dpi: int = 150, pages: set[int] | None = 
             page = src[index]
             width, height = page.get_size()
             image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            if skew:
+                from PIL import Image
+                image = image.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255)
             buf = io.BytesIO()
             image.save(buf, "PDF", resolution=dpi, quality=85)
             scan = pdfium.PdfDocument(buf.getvalue())

@@ -1,8 +1,9 @@
 """Scanned and partly scanned PDFs read by OCR (tesseract), against the born-digital read of the same report.
 
 The scans are made here from the real PDFs (tests/scan_fixtures.py): every page
-rasterised at 150 dpi, and a partial scan with only pages 4-5 as images. Each
-variant is parsed and checked once per session (OCR takes seconds per page).
+rasterised at 150 dpi, a partial scan with only pages 4-5 as images, and (2024)
+the table pages 3-4 scanned askew. Each variant is parsed and checked once per
+session (OCR takes seconds per page).
 """
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from nianbao.cli import main
 from scan_fixtures import page_image, rasterise
 
 NAMES = ("huaian-hongze-2023.pdf", "huaian-hongze-2024.pdf")
-VARIANTS = [(name, kind) for name in NAMES for kind in ("scan", "partial")]
 PARTIAL_PAGES = {4, 5}
+# kind -> (pages made images, None for all; degrees the sheet is turned)
+KINDS = {"scan": (None, 0.0), "partial": (PARTIAL_PAGES, 0.0), "skewed": ({3, 4}, 0.8)}
+VARIANTS = [(name, kind) for name in NAMES for kind in ("scan", "partial")] + [(NAMES[1], "skewed")]
 
 
 def _engine_or_skip() -> None:
@@ -51,8 +54,8 @@ def readings(tmp_path_factory):
                 path = source
             else:
                 _engine_or_skip()
-                path = rasterise(source, folder / f"{kind}-{name}", dpi=150,
-                                 pages=PARTIAL_PAGES if kind == "partial" else None)
+                pages, skew = KINDS[kind]
+                path = rasterise(source, folder / f"{kind}-{name}", dpi=150, pages=pages, skew=skew)
             _, parsed = _run("parse", str(path), "--format", "json")
             code, checked = _run("check", str(path), "--format", "json")
             cache[(name, kind)] = (parsed, checked["reports"][0], code)
@@ -80,7 +83,7 @@ def test_ocr_reads_the_table_values(readings, name, kind):
 @pytest.mark.parametrize("name,kind", VARIANTS)
 def test_ocr_values_say_so(readings, name, kind):
     parsed = readings(name, kind)[0]
-    pages = {1, 2, 3, 4, 5} if kind == "scan" else PARTIAL_PAGES
+    pages = KINDS[kind][0] or {1, 2, 3, 4, 5}
     assert parsed["ocr_pages"] == sorted(pages)
     for fact, prov in parsed["provenance"].items():
         location = prov["location"]

@@ -162,3 +162,22 @@ def test_a_red_seal_is_not_ink():
     assert int((np.asarray(img.convert("L")) < 160).sum()) > 11 * 181   # plain grey: the ring is ink
     dark = gray < 160
     assert int(dark.sum()) == 11 * 181 and dark[40:51, 10:191].all()  # here only the text is
+
+
+@pytest.mark.parametrize("turn", [0.0, 0.6, -1.4, 3.0])
+def test_a_page_scanned_askew_is_straightened(turn):
+    np = pytest.importorskip("numpy")
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    from nianbao.ocr.rulings import find_rulings, find_tables
+    from nianbao.ocr.skew import skew_angle, straighten
+
+    pdf = pdfium.PdfDocument(str(real_path("huaian-hongze-2024.pdf")))
+    page = pdf[2].render(scale=150 / 72, grayscale=True).to_pil().convert("L")
+    pdf.close()
+    turned = np.asarray(page.rotate(turn, resample=Image.Resampling.BICUBIC, fillcolor=255))
+    assert skew_angle(turned) == pytest.approx(-turn, abs=0.1)
+    cells = [len(t.cells) for t in find_tables(find_rulings(straighten(turned), 150 / 72).edges)]
+    straight = [len(t.cells) for t in find_tables(find_rulings(np.asarray(page), 150 / 72).edges)]
+    assert cells == straight and sum(cells) > 100

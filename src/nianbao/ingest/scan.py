@@ -4,6 +4,7 @@ A page image is read in the shape the text-layer reader (pdf.py) gives a
 page, in PDF points, so the rest of the path (page furniture, tables
 continued across pages, mapping) is the same for both:
 
+* a page scanned askew is straightened first (ocr/skew.py);
 * rules are found in the raster (ocr/rulings.py) and become tables through
   the same grid code as born-digital tables (grid.py);
 * every non-empty cell is cut out and all cells of a page are stacked into
@@ -22,6 +23,7 @@ import numpy as np
 
 from ..ocr import OcrEngine
 from ..ocr.rulings import find_rulings, find_tables, ink
+from ..ocr.skew import straighten
 from .grid import build_grid, grid_rows
 from .pdf import _is_prose, _Line, normalize_text
 
@@ -80,7 +82,7 @@ class _Slot:
 
 def read_page_image(image: Any, engine: OcrEngine, dpi: int) -> list[tuple[float, str, Any]]:
     """A page image (PIL, rendered at `dpi`) as items: (top, "line", _Line) and (top, "table", rows)."""
-    gray = grayscale(image)
+    gray = straighten(grayscale(image))
     scale = dpi / 72.0
     rulings = find_rulings(gray, scale)
     dark = ink(gray) & ~rulings.mask
@@ -283,19 +285,19 @@ def read_image(path: str) -> Any:
         with Image.open(path) as img:
             if img.width * img.height > _MAX_PIXELS:
                 raise UnreadableInput(path, f"图片过大（{img.width}×{img.height} 像素），无法读取")
-            img = ImageOps.exif_transpose(img).convert("L")
+            img = ImageOps.exif_transpose(img)
+            img = img.convert("L" if img.mode in ("1", "L", "LA", "I", "I;16") else "RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise UnreadableInput(path, "图片文件已损坏或格式无法识别，无法读取") from None
-    try:
-        ocr = engine()
-    except OcrUnavailable as exc:
-        raise UnreadableInput(path, f"这是报告页面的图片，需用 OCR 识别，但{exc}") from None
     dpi = img.width * 72.0 / _A4_WIDTH_PT
     target = min(max(dpi, _IMAGE_DPI[0]), _IMAGE_DPI[1])
     if abs(target - dpi) > 1:
         img = img.resize((round(img.width * target / dpi), round(img.height * target / dpi)), Image.Resampling.LANCZOS)
     height = img.height * 72.0 / target
-    items = _without_page_numbers(read_page_image(img, ocr, round(target)), 0.0, height)
+    try:
+        items = _without_page_numbers(read_page_image(img, engine(), round(target)), 0.0, height)
+    except OcrUnavailable as exc:
+        raise UnreadableInput(path, f"这是报告页面的图片，需用 OCR 识别，但{exc}") from None
     if not items:
         raise UnreadableInput(path, "图片中未能识别出任何文字（可能过于模糊或不是报告页面），无法读取")
     doc = Document(source=path, format="image", properties={"pages": "1"})
