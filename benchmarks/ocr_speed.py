@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pdfplumber
 
-from nianbao.ingest.pdf import _ocr_page, _read_page
+from nianbao.ingest.pdf import _read_page
+from nianbao.ingest.scan import read_images
 from nianbao.ocr import OcrUnavailable, engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -53,7 +54,7 @@ def ocr(path: str, index: int) -> None:
         page = pdf.pages[index]
         result = _read_page(page)
         assert result.needs_ocr, "the rasterised page still has a text layer"
-        _ocr_page(page, result)
+        read_images(page, result)
 
 
 def main() -> None:

@@ -51,3 +51,65 @@ def page_image(source: Path, out: Path, page: int, dpi: int = 150) -> Path:
     finally:
         src.close()
     return out
+
+
+def picture_tables(source: Path, out: Path, pages: set[int], dpi: int = 150) -> Path:
+    """Write `out`: `source` with the tables on `pages` replaced by pictures of themselves (a table
+    pasted as an image); the running text of those pages stays text."""
+    import pypdfium2 as pdfium
+
+    from nianbao.ingest import read_document
+
+    regions: dict[int, list[list[float]]] = {}
+    tables: dict[tuple[int, int], list[float]] = {}
+    for block in read_document(str(source)).blocks:
+        page = block.location.page
+        if block.kind == "row" and page in pages:
+            x0, top, x1, bottom = block.location.bbox
+            box = tables.setdefault((page, block.table), [x0, top, x1, bottom])
+            box[:] = [min(box[0], x0), min(box[1], top), max(box[2], x1), max(box[3], bottom)]
+    for (page, _), box in tables.items():
+        regions.setdefault(page, []).append(box)
+    pdf = pdfium.PdfDocument(str(source))
+    try:
+        for number, boxes in regions.items():
+            page = pdf[number - 1]
+            height = page.get_height()
+            rendered = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("RGB")
+            for x0, top, x1, bottom in boxes:
+                x0, top, x1, bottom = x0 - 2, top - 2, x1 + 2, bottom + 2
+                for obj in list(page.get_objects()):
+                    left, low, right, high = obj.get_bounds()
+                    cx, cy = (left + right) / 2, height - (low + high) / 2
+                    if x0 <= cx <= x1 and top <= cy <= bottom:
+                        page.remove_obj(obj)
+                crop = rendered.crop(tuple(round(v * dpi / 72) for v in (x0, top, x1, bottom)))
+                image = pdfium.PdfImage.new(pdf)
+                image.set_bitmap(pdfium.PdfBitmap.from_pil(crop))
+                image.set_matrix(pdfium.PdfMatrix().scale(x1 - x0, bottom - top).translate(x0, height - bottom))
+                page.insert_obj(image)
+            page.gen_content()
+        pdf.save(str(out))
+    finally:
+        pdf.close()
+    return out
+
+
+def with_background(source: Path, out: Path, page: int, grey: int = 235) -> Path:
+    """Write `out`: `source` with a full-page pale image (tinted letterhead paper) on page `page`."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    pdf = pdfium.PdfDocument(str(source))
+    try:
+        target = pdf[page - 1]
+        width, height = target.get_size()
+        image = pdfium.PdfImage.new(pdf)
+        image.set_bitmap(pdfium.PdfBitmap.from_pil(Image.new("RGB", (100, 140), (grey, grey, grey - 20))))
+        image.set_matrix(pdfium.PdfMatrix().scale(width, height))
+        target.insert_obj(image)
+        target.gen_content()
+        pdf.save(str(out))
+    finally:
+        pdf.close()
+    return out

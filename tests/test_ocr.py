@@ -1,9 +1,10 @@
 """Scanned and partly scanned PDFs read by OCR (tesseract), against the born-digital read of the same report.
 
 The scans are made here from the real PDFs (tests/scan_fixtures.py): every page
-rasterised at 150 dpi, a partial scan with only pages 4-5 as images, and (2024)
-the table pages 3-4 scanned askew. Each variant is parsed and checked once per
-session (OCR takes seconds per page).
+rasterised at 150 dpi, a partial scan with only pages 4-5 as images, (2024) the
+table pages 3-4 scanned askew, and (2023) the tables of pages 2 and 4 pasted as
+pictures between typed text. Each variant is parsed and checked once per session
+(OCR takes seconds per page).
 """
 from __future__ import annotations
 
@@ -15,13 +16,19 @@ import pytest
 from conftest import real_path
 from nianbao import ocr
 from nianbao.cli import main
-from scan_fixtures import page_image, rasterise
+from scan_fixtures import page_image, picture_tables, rasterise, with_background
 
 NAMES = ("huaian-hongze-2023.pdf", "huaian-hongze-2024.pdf")
 PARTIAL_PAGES = {4, 5}
-# kind -> (pages made images, None for all; degrees the sheet is turned)
-KINDS = {"scan": (None, 0.0), "partial": (PARTIAL_PAGES, 0.0), "skewed": ({3, 4}, 0.8)}
-VARIANTS = [(name, kind) for name in NAMES for kind in ("scan", "partial")] + [(NAMES[1], "skewed")]
+# kind -> (pages whose content becomes images, None for all; how the variant is made)
+KINDS = {
+    "scan": (None, lambda src, out: rasterise(src, out, dpi=150)),
+    "partial": (PARTIAL_PAGES, lambda src, out: rasterise(src, out, dpi=150, pages=PARTIAL_PAGES)),
+    "skewed": ({3, 4}, lambda src, out: rasterise(src, out, dpi=150, pages={3, 4}, skew=0.8)),
+    "pictures": ({2, 4}, lambda src, out: picture_tables(src, out, {2, 4})),
+}
+VARIANTS = ([(name, kind) for name in NAMES for kind in ("scan", "partial")]
+            + [(NAMES[1], "skewed"), (NAMES[0], "pictures")])
 
 
 def _engine_or_skip() -> None:
@@ -54,8 +61,7 @@ def readings(tmp_path_factory):
                 path = source
             else:
                 _engine_or_skip()
-                pages, skew = KINDS[kind]
-                path = rasterise(source, folder / f"{kind}-{name}", dpi=150, pages=pages, skew=skew)
+                path = KINDS[kind][1](source, folder / f"{kind}-{name}")
             _, parsed = _run("parse", str(path), "--format", "json")
             code, checked = _run("check", str(path), "--format", "json")
             cache[(name, kind)] = (parsed, checked["reports"][0], code)
@@ -193,6 +199,22 @@ def test_without_engine_an_image_file_says_what_is_missing(tmp_path, no_tesserac
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"nianbao: {path}: 这是报告页面的图片，需用 OCR 识别，但本机未安装 OCR 引擎 tesseract")
     assert len(err.splitlines()) == 1
+
+
+def test_without_engine_a_table_pasted_as_a_picture_is_named(tmp_path, no_tesseract, capsys):
+    path = picture_tables(real_path("huaian-hongze-2023.pdf"), tmp_path / "pictures.pdf", {2, 4})
+    assert main(["parse", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"nianbao: {path}: 第2、4页的内容是图片（扫描件或插图），没有可提取的文字层，需用 OCR 识别，"
+                          "但本机未安装 OCR 引擎 tesseract")
+
+
+def test_a_pale_background_image_needs_no_ocr(readings, tmp_path, no_tesseract, capsys):
+    original = readings("huaian-hongze-2024.pdf", "original")[0]
+    path = with_background(real_path("huaian-hongze-2024.pdf"), tmp_path / "letterhead.pdf", 3)
+    assert main(["parse", str(path), "--format", "json"]) == 0
+    parsed = json.loads(capsys.readouterr().out)
+    assert parsed["values"] == original["values"] and parsed["ocr_pages"] == []
 
 
 def test_without_engine_a_batch_goes_on(tmp_path, no_tesseract, capsys):

@@ -85,14 +85,14 @@ def test_tsv_words_become_lines():
 ])
 def test_ocr_cell_text_in_printed_form(read, printed):
     pytest.importorskip("numpy")
-    from nianbao.ingest.scan import tidy_cell
+    from nianbao.ingest.page_image import tidy_cell
 
     assert tidy_cell(read) == printed
 
 
 def test_ocr_running_text_keeps_its_numbers():
     pytest.importorskip("numpy")
-    from nianbao.ingest.scan import tidy
+    from nianbao.ingest.page_image import tidy
 
     # As the text-layer reader gives it: spaces between Chinese characters only are dropped.
     assert tidy("12 月 31 日止，受 理申请 21 件") == "12 月 31 日止，受理申请 21 件"
@@ -152,7 +152,7 @@ def test_a_red_seal_is_not_ink():
     np = pytest.importorskip("numpy")
     from PIL import Image, ImageDraw
 
-    from nianbao.ingest.scan import grayscale
+    from nianbao.ingest.page_image import grayscale
 
     img = Image.new("RGB", (200, 100), (255, 255, 255))
     d = ImageDraw.Draw(img)

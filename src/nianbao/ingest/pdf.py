@@ -33,13 +33,14 @@ document-level object cache aside).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..document import Block, Cell, Document
 from ..errors import InputError, NianbaoError, UnreadableInput
 from ..model import Location, ParseNote
 from ..ocr import OcrUnavailable
+from . import scan
 from .grid import Grid, build_grid, closing_edges, grid_rows
 
 # ---------------------------------------------------------------------------
@@ -323,14 +324,15 @@ class _PageResult:
     has_images: bool
     ocr: bool = False     # items read by OCR from the page image
     needs_ocr: bool = False
+    # Large images on a page that has a text layer (PDF points), to be read by OCR; once
+    # read, the same boxes mark which items came from OCR.
+    image_boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
 # A page is a scan when images cover this much of it and its text layer has
 # fewer characters than this (a scanner may add a page number as text).
 _SCAN_IMAGE_COVER = 0.3
 _SCAN_MAX_CHARS = 10
-_OCR_DPI = 300            # at most: scans are read at their own resolution (see _scan_dpi)
-_INK_LEVEL = 160          # grey level below which a pixel is ink (as ocr/rulings.py)
 
 
 _TABLE_SETTINGS = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit"}
@@ -355,8 +357,9 @@ def _read_page(page: Any) -> _PageResult:
             c = dict(c, text=_radical_fold()[ord(t)])
         chars.append(c)
     has_images = bool(page.images) if not chars else False
-    if len(chars) < _SCAN_MAX_CHARS and _image_cover(page) >= _SCAN_IMAGE_COVER:
+    if len(chars) < _SCAN_MAX_CHARS and scan.image_cover(page) >= _SCAN_IMAGE_COVER:
         return _PageResult([], ptop, height, 0, 0, True, needs_ocr=True)
+    image_boxes = scan.content_images(page) if chars else []
 
     grids: list[Grid] = []
     if chars:
@@ -417,7 +420,8 @@ def _read_page(page: Any) -> _PageResult:
     for line in _group_lines(body):
         items.append((line.top, "line", line))
     items.sort(key=lambda it: it[0])
-    return _PageResult(_without_page_numbers(items, ptop, height), ptop, height, len(chars), cid, has_images)
+    return _PageResult(_without_page_numbers(items, ptop, height), ptop, height, len(chars), cid, has_images,
+                       image_boxes=image_boxes)
 
 
 def _without_page_numbers(items: list[tuple[float, str, Any]], ptop: float, height: float) -> list:
@@ -429,49 +433,6 @@ def _without_page_numbers(items: list[tuple[float, str, Any]], ptop: float, heig
             continue
         kept.append((top, kind, payload))
     return kept
-
-
-def _image_cover(page: Any) -> float:
-    """Share of the page area that images cover (overlaps counted once per image)."""
-    px0, ptop, px1, pbottom = (float(v) for v in page.bbox)
-    area = max(1.0, (px1 - px0) * (pbottom - ptop))
-    covered = 0.0
-    for im in page.images:
-        w = min(px1, float(im["x1"])) - max(px0, float(im["x0"]))
-        h = min(pbottom, float(im["bottom"])) - max(ptop, float(im["top"]))
-        if w > 0 and h > 0:
-            covered += w * h
-    return min(1.0, covered / area)
-
-
-def _scan_dpi(page: Any, most: int) -> int:
-    """The resolution the page's largest image was scanned at (150..`most`): rendering finer
-    invents no detail, and tesseract misreads large type blown up."""
-    best = None
-    for im in page.images:
-        width_pt = float(im["x1"]) - float(im["x0"])
-        size = im.get("srcsize") or (0, 0)
-        if width_pt > 0 and size[0] and (best is None or width_pt > best[0]):
-            best = (width_pt, float(size[0]) / (width_pt / 72.0))
-    dpi = int(round(best[1])) if best else most
-    return max(150, min(most, dpi))
-
-
-def _ocr_page(page: Any, blank: _PageResult) -> _PageResult:
-    """Read a scanned page from its image. Raises OcrUnavailable when this machine has no OCR engine."""
-    from ..ocr import engine
-
-    dpi = _scan_dpi(page, _OCR_DPI)
-    image = page.to_image(resolution=dpi).original
-    if image.convert("L").getextrema()[0] >= _INK_LEVEL:
-        return _PageResult([], blank.top, blank.height, 0, 0, True, ocr=True)   # a blank image: nothing to read
-    ocr = engine()
-    from .scan import read_page_image
-
-    items = _without_page_numbers(read_page_image(image, ocr, dpi), blank.top, blank.height)
-    chars = sum(len(p.text) if kind == "line" else sum(len(t) for r in p for t, _ in r.cells)
-                for _, kind, p in items)
-    return _PageResult(items, blank.top, blank.height, chars, 0, True, ocr=True)
 
 
 # ---------------------------------------------------------------------------
@@ -569,13 +530,12 @@ def read_pdf(path: str) -> Document:
         for page in pdf.pages:
             try:
                 res = _read_page(page)
-                if res.needs_ocr and not no_engine:
+                if res.needs_ocr or res.image_boxes:
                     try:
-                        res = _ocr_page(page, res)
+                        res = scan.read_images(page, res)
                     except OcrUnavailable as exc:
                         no_engine = str(exc)
-                if res.needs_ocr:
-                    unread_scans.append(page.page_number)
+                        unread_scans.append(page.page_number)
             finally:
                 page.close()
             total_chars += res.char_count
@@ -600,7 +560,7 @@ def read_pdf(path: str) -> Document:
 
     if unread_scans:
         pages = "、".join(str(n) for n in unread_scans)
-        raise _unreadable(path, f"第{pages}页没有可提取的文字层（扫描件或图片），需用 OCR 识别，但{no_engine}")
+        raise _unreadable(path, f"第{pages}页的内容是图片（扫描件或插图），没有可提取的文字层，需用 OCR 识别，但{no_engine}")
     if total_chars == 0:
         if truncated:
             raise _unreadable(path, "PDF 文件不完整（缺少文件结束标记，可能在下载或复制时被截断），无法读取")
@@ -615,7 +575,7 @@ def read_pdf(path: str) -> Document:
         raise _unreadable(path, "PDF 文件的文字无法解码（字体缺少字符映射），无法读取文字内容")
 
     _emit(doc, path, results)
-    doc.ocr_pages = [number for number, res in results if res.ocr and res.char_count]
+    doc.ocr_pages = [number for number, res in results if (res.ocr and res.char_count) or res.image_boxes]
     for number in image_pages:
         loc = Location(path, page=number)
         ocr_tried = "，OCR 也未能识别出文字" if number in {n for n, r in results if r.ocr} else ""
@@ -642,10 +602,11 @@ def _emit(doc: Document, path: str, results: list[tuple[int, _PageResult]]) -> N
     for number, res in results:
         first_table_on_page = True
         for _, kind, payload in res.items:
+            ocr = res.ocr or _inside(_box(payload) if kind == "line" else payload[0].bbox, res.image_boxes)
             if kind == "line":
                 if _in_margin(payload, res) and _DIGITS.sub("#", payload.text) in running:
                     continue
-                loc = Location(path, page=number, bbox=_box(payload), ocr=res.ocr)
+                loc = Location(path, page=number, bbox=_box(payload), ocr=ocr)
                 doc.blocks.append(Block.line(payload.text, loc))
                 if not _CONTINUED.match(payload.text):
                     last_kind = "line"
@@ -658,11 +619,18 @@ def _emit(doc: Document, path: str, results: list[tuple[int, _PageResult]]) -> N
                 table_index += 1
             first_table_on_page = False
             for row in payload:
-                cells = [Cell(text, Location(path, page=number, bbox=_round(b), ocr=res.ocr)) for text, b in row.cells]
-                doc.blocks.append(Block.row(cells, Location(path, page=number, bbox=_round(row.bbox), ocr=res.ocr),
+                cells = [Cell(text, Location(path, page=number, bbox=_round(b), ocr=ocr)) for text, b in row.cells]
+                doc.blocks.append(Block.row(cells, Location(path, page=number, bbox=_round(row.bbox), ocr=ocr),
                                             table=table_index))
             last_kind = "row"
             last_row_page = number
+
+
+def _inside(box: Iterable[float], boxes: list[tuple[float, float, float, float]]) -> bool:
+    """Whether the centre of `box` lies in one of `boxes` (an OCR'd image region)."""
+    x0, top, x1, bottom = box
+    cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+    return any(a <= cx <= c and b <= cy <= d for a, b, c, d in boxes)
 
 
 def _in_margin(line: _Line, res: _PageResult) -> bool:

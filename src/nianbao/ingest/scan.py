@@ -1,267 +1,134 @@
-"""Pages that are images (scans): text lines and ruled tables read by OCR.
+"""What of a PDF is an image to be read by OCR, and image files of report pages.
 
-A page image is read in the shape the text-layer reader (pdf.py) gives a
-page, in PDF points, so the rest of the path (page furniture, tables
-continued across pages, mapping) is the same for both:
+* A page that is wholly an image (a scan: images cover it and it has next
+  to no text layer) is read from its rendering.
+* A page with a text layer and a large image on it (a table pasted as a
+  picture, a scanned table page with a typed heading): the image regions are
+  read, with the text layer's own characters masked out, and merged with
+  the text-layer read. A background image with no ink of its own once the
+  text is masked (letterhead paper) is ignored.
+* A .png / .jpg of a report page is read as a one-page scan.
 
-* a page scanned askew is straightened first (ocr/skew.py);
-* rules are found in the raster (ocr/rulings.py) and become tables through
-  the same grid code as born-digital tables (grid.py);
-* every non-empty cell is cut out and all cells of a page are stacked into
-  one strip image, read in one OCR call (one call per cell would cost a
-  process and a model load each); cells that read as numbers are read again
-  in the engine's digit mode, which does not confuse 0/O or 1/l;
-* the rest of the page, tables and rules blanked out, is read as text lines.
+This module needs Pillow only (a pdfplumber dependency); the OCR reading
+itself (page_image.py, numpy) is imported once an engine is found.
+Every function that reads raises OcrUnavailable when this machine cannot.
 """
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
 from typing import Any
 
-import numpy as np
-
-from ..ocr import OcrEngine
-from ..ocr.rulings import find_rulings, find_tables, ink
-from ..ocr.skew import straighten
-from .grid import build_grid, grid_rows
-from .pdf import _is_prose, _Line, normalize_text
-
-_PAD = 12                 # white margin around each cell crop in the strip, pixels
-_STRIP_GAP = 28           # white space between two crops in the strip
-_STRIP_MAX = 7000         # strip height per OCR call, pixels
-_MIN_INK = 6              # dark pixels below which a cell is empty (dust, rule remnants)
-_MAX_DIGITS = 14          # a value cell read without Chinese is at most this long
-_SURE = 85                # text-model confidence below which a one- or two-character read is doubted
-_VERTICAL = 2.5           # a cell's ink this many times taller than wide is text set vertically
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
-_WORDLIKE = re.compile(r"[\u3400-\u9fff0-9A-Za-z]")
-_MIN_LINE_CONFIDENCE = 20  # a running-text line read with less is noise (specks, a seal's ring)
-# OCR prints ASCII punctuation inside Chinese text; the reports print full-width forms.
-_FULLWIDTH = str.maketrans({"(": "（", ")": "）", ":": "：", ",": "，", ";": "；", "?": "？", "!": "！"})
-_ASCII_PUNCT_IN_CJK = re.compile(r"(?<=[\u3400-\u9fff\uff08\uff09\u3001\uff0c])\s*[():,;?!]\s*|\s*[():,;?!]\s*(?=[\u3400-\u9fff\uff08\uff09])")
+_OCR_DPI = 300            # at most: scans are read at their own resolution (see _scan_dpi)
+_INK_LEVEL = 160          # grey level below which a pixel is ink (as ocr/rulings.py)
+_REGION_MIN_INK = 0.004   # share of an image region's pixels that must be ink for it to hold content
+# An image this large on a page with a text layer may hold content of its own (a table as a picture).
+_CONTENT_IMAGE = 0.08
 
 
-# Brackets the text model reads for the full-width parenthesis of list numbering: 〈一）, 《五）, (七 .
-_ANGLE = str.maketrans({"〈": "（", "〉": "）"})
-_NUMBERING = re.compile(r"^[《(（]\s*([一二三四五六七八九十]{1,3})\s*[)）]?(?=[^一二三四五六七八九十）)])")
-# An item number whose full stop OCR lost or misread: “1 属于”, “1 .信访” -> “1.属于”.
-_ITEM_NUMBER = re.compile(r"(^|[）)])\s*(\d{1,2})\s*[.,，。·]?\s*(?=[\u4e00-\u9fff])")
-# A page number as OCR reads it in the margin: -1] -, — 3 —, |4|.
-_OCR_PAGE_NUMBER = re.compile(r"^[\s\-—–_~·]*[\[\]|lI]?\s*(\d{1,4})\s*[\[\]|lI]?[\s\-—–_~·]*$")
+def image_cover(page: Any) -> float:
+    """Share of the page area that images cover (overlaps counted once per image)."""
+    px0, ptop, px1, pbottom = (float(v) for v in page.bbox)
+    area = max(1.0, (px1 - px0) * (pbottom - ptop))
+    covered = 0.0
+    for im in page.images:
+        w = min(px1, float(im["x1"])) - max(px0, float(im["x0"]))
+        h = min(pbottom, float(im["bottom"])) - max(ptop, float(im["top"]))
+        if w > 0 and h > 0:
+            covered += w * h
+    return min(1.0, covered / area)
 
 
-def tidy(text: str) -> str:
-    """OCR text in the printed form: full-width punctuation beside Chinese, no spaces between Chinese."""
-    text = _ASCII_PUNCT_IN_CJK.sub(lambda m: m.group(0).strip().translate(_FULLWIDTH), text)
-    text = normalize_text(text.translate(_ANGLE))
-    return _NUMBERING.sub(lambda m: f"（{m.group(1)}）", text)
+def content_images(page: Any) -> list[tuple[float, float, float, float]]:
+    """Boxes of the images large enough to hold a table or a page of text (seals and logos are not)."""
+    px0, ptop, px1, pbottom = (float(v) for v in page.bbox)
+    area = max(1.0, (px1 - px0) * (pbottom - ptop))
+    boxes = []
+    for im in page.images:
+        box = (max(px0, float(im["x0"])), max(ptop, float(im["top"])),
+               min(px1, float(im["x1"])), min(pbottom, float(im["bottom"])))
+        if box[2] > box[0] and box[3] > box[1] and (box[2] - box[0]) * (box[3] - box[1]) >= _CONTENT_IMAGE * area:
+            boxes.append(box)
+    return boxes
 
 
-def tidy_cell(text: str) -> str:
-    """A table cell: also the item number whose full stop OCR lost (not in running text: “12 月”)."""
-    return _ITEM_NUMBER.sub(lambda m: f"{m.group(1)}{m.group(2)}.", tidy(text))
+def read_images(page: Any, res: Any) -> Any:
+    """A page result (pdf._PageResult) with the page's image content read by OCR. Raises OcrUnavailable."""
+    from .pdf import _PageResult, _without_page_numbers
+
+    if res.needs_ocr:
+        items = ocr_page(page)
+        if items is None:                  # a blank image
+            return _PageResult([], res.top, res.height, 0, 0, True, ocr=True)
+        items = _without_page_numbers(items, res.top, res.height)
+        return _PageResult(items, res.top, res.height, _item_chars(items), 0, True, ocr=True)
+    items = ocr_regions(page, res.image_boxes)
+    if items is None:                      # background images without content of their own
+        return _PageResult(res.items, res.top, res.height, res.char_count, res.cid_count, res.has_images)
+    items = _without_page_numbers(items, res.top, res.height)
+    return _PageResult(sorted(res.items + items, key=lambda it: it[0]), res.top, res.height,
+                       res.char_count + _item_chars(items), res.cid_count, res.has_images, image_boxes=res.image_boxes)
 
 
-def _tidy_line(text: str) -> str:
-    """A running-text line; a page number as OCR reads it (-1] -) in the form pdf.py drops."""
-    text = tidy(text)
-    page_number = _OCR_PAGE_NUMBER.match(text)
-    return f"- {page_number.group(1)} -" if page_number else text
+def _item_chars(items: list[tuple[float, str, Any]]) -> int:
+    return sum(len(p.text) if kind == "line" else sum(len(t) for r in p for t, _ in r.cells) for _, kind, p in items)
 
 
-class _Slot:
-    __slots__ = ("cell", "top", "bottom", "crop", "lines")
+def _scan_dpi(page: Any, most: int) -> int:
+    """The resolution the page's largest image was scanned at (150..`most`): rendering finer
+    invents no detail, and tesseract misreads large type blown up."""
+    best = None
+    for im in page.images:
+        width_pt = float(im["x1"]) - float(im["x0"])
+        size = im.get("srcsize") or (0, 0)
+        if width_pt > 0 and size[0] and (best is None or width_pt > best[0]):
+            best = (width_pt, float(size[0]) / (width_pt / 72.0))
+    dpi = int(round(best[1])) if best else most
+    return max(150, min(most, dpi))
 
-    def __init__(self, cell: Any, crop: np.ndarray):
-        self.cell = cell
-        self.crop = crop
-        self.top = self.bottom = 0
-        self.lines: list[tuple[int, str, float]] = []    # (top in the strip, text, confidence)
+
+def _read(image: Any, dpi: int, origin: tuple[float, float] = (0.0, 0.0)) -> list:
+    """Items of a page image; `origin`: the page coordinates of the image's top-left corner."""
+    from ..ocr import engine
+
+    ocr = engine()
+    from .page_image import read_page_image, shift_items
+
+    items = read_page_image(image, ocr, dpi)
+    return shift_items(items, *origin) if any(origin) else items
 
 
-def read_page_image(image: Any, engine: OcrEngine, dpi: int) -> list[tuple[float, str, Any]]:
-    """A page image (PIL, rendered at `dpi`) as items: (top, "line", _Line) and (top, "table", rows)."""
-    gray = straighten(grayscale(image))
+def ocr_page(page: Any) -> list | None:
+    """Items of a page that is wholly an image; None when the image is blank (nothing to read)."""
+    dpi = _scan_dpi(page, _OCR_DPI)
+    image = page.to_image(resolution=dpi).original
+    if image.convert("L").getextrema()[0] >= _INK_LEVEL:
+        return None
+    return _read(image, dpi, (float(page.bbox[0]), float(page.bbox[1])))
+
+
+def ocr_regions(page: Any, boxes: list[tuple[float, float, float, float]]) -> list | None:
+    """Items read from the image regions `boxes` (PDF points) of a page that also has a text layer,
+    the text layer's characters masked out; None when the regions hold no ink of their own."""
+    from PIL import Image, ImageDraw
+
+    dpi = _scan_dpi(page, _OCR_DPI)
     scale = dpi / 72.0
-    rulings = find_rulings(gray, scale)
-    dark = ink(gray) & ~rulings.mask
-    if int(dark.sum()) < _MIN_INK:
-        return []
-    items: list[tuple[float, str, Any]] = []
-    body = gray.copy()
-    body[_grow(rulings.mask)] = 255       # rules whitened (with their grey edges): crops and body text without them
-    clean = body.copy()
-    slots: list[_Slot] = []
-    grids = []
-    for table in find_tables(rulings.edges):
-        grid = build_grid(table)
-        if grid is None or len(grid.cells) < 2 or len(grid.xs) < 2:
-            continue                      # a page frame or a text box: its text is read as body text
-        grids.append(grid)
-        x0, top, x1, bottom = _pixels(grid.bbox, scale, gray.shape)
-        body[top:bottom, x0:x1] = 255
-        for cell in grid.cells:
-            crop = _cell_crop(clean, dark, cell.bbox, scale)
-            if crop is not None:
-                slots.append(_Slot(cell, crop))
-    _read_slots(slots, engine, dpi)
-    read = {id(slot.cell): [t for _, t, _ in sorted(slot.lines)] for slot in slots}
-    for grid in grids:
-        for cell in grid.cells:
-            lines = [_Line([], *cell.bbox, text=t) for t in read.get(id(cell), [])]
-            text = tidy_cell("".join(line.text for line in lines))
-            if _is_prose(lines):              # a paragraph boxed in beside a table: running text
-                x0, top, x1, bottom = cell.bbox
-                items.append((top, "line", _Line([], x0, top, x1, bottom, text)))
-                text = ""
-            cell.text = text
-        rows = grid_rows(grid)
-        if rows:
-            items.append((rows[0].bbox[1], "table", rows))
-    from PIL import Image
-    for line in engine.read_lines(Image.fromarray(body), "page", dpi):
-        text = _tidy_line(line.text)
-        if not _WORDLIKE.search(text) or line.confidence < _MIN_LINE_CONFIDENCE:
-            continue
-        x0, top, x1, bottom = (v / scale for v in line.bbox)
-        items.append((top, "line", _Line([], x0, top, x1, bottom, text)))
-    items.sort(key=lambda it: it[0])
-    return items
-
-
-def grayscale(image: Any) -> np.ndarray:
-    """The page in grey levels, red ink (an official seal stamped over the 落款) turned white."""
-    if image.mode in ("RGB", "RGBA", "P", "CMYK"):
-        rgb = np.asarray(image.convert("RGB")).astype(np.int16)
-        r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-        red = (r > 120) & (r - np.maximum(g, b) > 60)
-        gray = np.asarray(image.convert("L")).copy()
-        gray[red] = 255
-        return gray
-    return np.asarray(image.convert("L"))
-
-
-def _grow(mask: np.ndarray) -> np.ndarray:
-    """The mask and its neighbouring pixels: anti-aliased rule edges."""
-    out = mask.copy()
-    out[1:, :] |= mask[:-1, :]
-    out[:-1, :] |= mask[1:, :]
-    out[:, 1:] |= mask[:, :-1]
-    out[:, :-1] |= mask[:, 1:]
-    return out
-
-
-def _pixels(bbox, scale: float, shape) -> tuple[int, int, int, int]:
-    h, w = shape
-    x0, top, x1, bottom = bbox
-    return (max(0, int(x0 * scale) - 2), max(0, int(top * scale) - 2),
-            min(w, int(x1 * scale) + 3), min(h, int(bottom * scale) + 3))
-
-
-def _cell_crop(clean: np.ndarray, dark: np.ndarray, bbox, scale: float) -> np.ndarray | None:
-    """The ink of one cell, trimmed (rules already whitened in `clean`); None for an empty cell."""
-    inset = 1                 # text may touch its cell's rules; the rules themselves are already white
-    x0, top, x1, bottom = (int(round(v * scale)) for v in bbox)
-    x0, top, x1, bottom = x0 + inset, top + inset, x1 - inset, bottom - inset
-    if x1 - x0 < 4 or bottom - top < 4:
+    px0, ptop = float(page.bbox[0]), float(page.bbox[1])
+    rendered = page.to_image(resolution=dpi).original.convert("RGB")
+    image = Image.new("RGB", rendered.size, (255, 255, 255))
+    for x0, top, x1, bottom in boxes:
+        box = tuple(int(round(v)) for v in ((x0 - px0) * scale, (top - ptop) * scale,
+                                            (x1 - px0) * scale, (bottom - ptop) * scale))
+        image.paste(rendered.crop(box), box[:2])
+    draw = ImageDraw.Draw(image)
+    for c in page.chars:
+        draw.rectangle(((c["x0"] - px0) * scale - 1, (c["top"] - ptop) * scale - 1,
+                        (c["x1"] - px0) * scale + 1, (c["bottom"] - ptop) * scale + 1), fill=(255, 255, 255))
+    gray = image.convert("L")
+    area = sum((x1 - x0) * (b - t) for x0, t, x1, b in boxes) * scale * scale
+    dark = sum(gray.histogram()[:_INK_LEVEL])
+    if area <= 0 or dark < _REGION_MIN_INK * area:
         return None
-    region = dark[top:bottom, x0:x1]
-    if int(region.sum()) < _MIN_INK:
-        return None
-    ys = np.flatnonzero(region.any(axis=1))
-    xs = np.flatnonzero(region.any(axis=0))
-    crop = clean[top + ys[0]:top + ys[-1] + 1, x0 + xs[0]:x0 + xs[-1] + 1]
-    if crop.shape[0] > _VERTICAL * crop.shape[1] and crop.shape[0] > 3 * scale * 12:
-        return _horizontal(crop, dark[top + ys[0]:top + ys[-1] + 1, x0 + xs[0]:x0 + xs[-1] + 1])
-    return crop
-
-
-def _horizontal(crop: np.ndarray, dark: np.ndarray) -> np.ndarray:
-    """Text set vertically (one character per line, 三、本年度办理结果) laid out as one horizontal line."""
-    rows = dark.any(axis=1)
-    marks = np.flatnonzero(np.diff(np.concatenate(([0], rows.astype(np.int8), [0]))))
-    glyphs = [crop[a:b] for a, b in zip(marks[::2], marks[1::2])]
-    height = max(g.shape[0] for g in glyphs)
-    gap = max(4, crop.shape[1] // 5)
-    width = sum(g.shape[1] for g in glyphs) + gap * (len(glyphs) - 1)
-    line = np.full((height, width), 255, dtype=crop.dtype)
-    x = 0
-    for g in glyphs:
-        y = height - g.shape[0] if g.shape[0] < height // 3 else (height - g.shape[0]) // 2
-        line[y:y + g.shape[0], x:x + g.shape[1]] = g       # a small mark (、) sits low, like a comma
-        x += g.shape[1] + gap
-    return line
-
-
-def _read_slots(slots: list[_Slot], engine: OcrEngine, dpi: int) -> None:
-    """OCR every cell crop: one strip per call; then value-like cells again in digit mode.
-
-    Value-like: no Chinese read (0 read as O, 1 as ]), or one or two uncertain
-    characters (5 read as 可); there the digit read wins when it is surer.
-    """
-    _read_strips(slots, engine, "text", dpi)
-    if dpi < 250:
-        # Table type (10-12pt) is small at scan resolutions: read once more enlarged, keep the surer read.
-        first = {id(slot): slot.lines for slot in slots}
-        _read_strips(slots, engine, "text", dpi, zoom=2)
-        for slot in slots:
-            if _confidence(first[id(slot)]) >= _confidence(slot.lines):
-                slot.lines = first[id(slot)]
-    candidates = []
-    for slot in slots:
-        text = "".join(t for _, t, _ in slot.lines)
-        if not _CJK_CHAR.search(text) and len(text) <= _MAX_DIGITS:
-            candidates.append((slot, None))
-        elif len(text) <= 2 and min(c for _, _, c in slot.lines) < _SURE:
-            candidates.append((slot, min(c for _, _, c in slot.lines)))
-    text_read = {id(slot): slot.lines for slot, _ in candidates}
-    for slot, _ in candidates:
-        slot.lines = []
-    _read_strips([slot for slot, _ in candidates], engine, "digits", dpi)
-    for slot, text_conf in candidates:
-        digits = slot.lines
-        if not digits or (text_conf is not None and min(c for _, _, c in digits) <= text_conf):
-            slot.lines = text_read[id(slot)]   # the text model's read stands
-
-
-def _confidence(lines: list[tuple[int, str, float]]) -> float:
-    return min((c for _, _, c in lines), default=-1.0)
-
-
-def _read_strips(slots: list[_Slot], engine: OcrEngine, mode: str, dpi: int, zoom: int = 1) -> None:
-    """OCR the crops stacked into strips; each line read goes to the crop it lies on."""
-    from PIL import Image
-
-    start = 0
-    while start < len(slots):
-        batch: list[_Slot] = []
-        y = _PAD
-        width = 0
-        for slot in slots[start:]:
-            h, w = slot.crop.shape
-            if batch and y + h + _PAD > _STRIP_MAX:
-                break
-            slot.top, slot.bottom = y, y + h
-            y += h + _STRIP_GAP
-            width = max(width, w)
-            batch.append(slot)
-        start += len(batch)
-        strip = np.full((y + _PAD, width + 2 * _PAD), 255, dtype=np.uint8)
-        for slot in batch:
-            h, w = slot.crop.shape
-            strip[slot.top:slot.top + h, _PAD:_PAD + w] = slot.crop
-        tops = [s.top - _STRIP_GAP // 2 for s in batch]
-        image = Image.fromarray(strip)
-        if zoom > 1:
-            image = image.resize((image.width * zoom, image.height * zoom), Image.Resampling.BICUBIC)
-        for slot in batch:
-            slot.lines = []
-        for line in engine.read_lines(image, mode, dpi * zoom):
-            centre = (line.bbox[1] + line.bbox[3]) / 2 / zoom
-            i = bisect_right(tops, centre) - 1
-            if i >= 0 and line.text.strip():
-                batch[i].lines.append((line.bbox[1] // zoom, line.text.strip(), line.confidence))
+    return _read(image, dpi, (px0, ptop))
 
 
 # ---------------------------------------------------------------------------
@@ -278,7 +145,7 @@ def read_image(path: str) -> Any:
 
     from ..document import Document
     from ..errors import UnreadableInput
-    from ..ocr import OcrUnavailable, engine
+    from ..ocr import OcrUnavailable
     from .pdf import _emit, _PageResult, _without_page_numbers
 
     try:
@@ -295,7 +162,7 @@ def read_image(path: str) -> Any:
         img = img.resize((round(img.width * target / dpi), round(img.height * target / dpi)), Image.Resampling.LANCZOS)
     height = img.height * 72.0 / target
     try:
-        items = _without_page_numbers(read_page_image(img, engine(), round(target)), 0.0, height)
+        items = _without_page_numbers(_read(img, round(target)), 0.0, height)
     except OcrUnavailable as exc:
         raise UnreadableInput(path, f"这是报告页面的图片，需用 OCR 识别，但{exc}") from None
     if not items:

@@ -38,22 +38,33 @@ class OcrEngine(Protocol):
 
 
 _ENGINE: OcrEngine | None = None
+_MISSING: OcrUnavailable | None = None
 
 
 def engine() -> OcrEngine:
-    """The OCR engine of this machine (checked once per process). Raises OcrUnavailable."""
-    global _ENGINE
+    """The OCR engine of this machine (looked for once per process). Raises OcrUnavailable."""
+    global _ENGINE, _MISSING
     if _ENGINE is None:
+        if _MISSING is not None:
+            raise _MISSING
         try:
-            import numpy  # noqa: F401  (page images are handled as arrays)
-        except ImportError:
-            raise OcrUnavailable("未安装 OCR 所需的 Python 组件 numpy，请执行 pip install 'nianbao[ocr]'") from None
-        from .tesseract import TesseractEngine
-        _ENGINE = TesseractEngine.find()
+            _ENGINE = _find()
+        except OcrUnavailable as exc:
+            _MISSING = exc
+            raise
     return _ENGINE
 
 
+def _find() -> OcrEngine:
+    try:
+        import numpy  # noqa: F401  (page images are handled as arrays)
+    except ImportError:
+        raise OcrUnavailable("未安装 OCR 所需的 Python 组件 numpy，请执行 pip install 'nianbao[ocr]'") from None
+    from .tesseract import TesseractEngine
+    return TesseractEngine.find()
+
+
 def reset_engine() -> None:
-    """Forget the engine found (tests that simulate a machine without one)."""
-    global _ENGINE
-    _ENGINE = None
+    """Forget the engine found, or not found (tests that simulate a machine without one)."""
+    global _ENGINE, _MISSING
+    _ENGINE = _MISSING = None
