@@ -189,7 +189,7 @@ def test_without_engine_a_scan_is_one_clear_unreadable_finding(tmp_path, no_tess
     findings = json.loads(captured.out)["reports"][0]["findings"]
     assert [(f["category"], f["severity"]) for f in findings] == [("parse.unreadable", "error")]
     message = findings[0]["message"]
-    assert "第4、5页没有可提取的文字层" in message and "tesseract" in message and "tesseract-ocr-chi-sim" in message
+    assert "第4、5页的内容是图片（扫描件或插图），没有可提取的文字层" in message and "tesseract" in message and "tesseract-ocr-chi-sim" in message
     assert len(captured.err.strip().splitlines()) == 1 and str(path) in captured.err
 
 

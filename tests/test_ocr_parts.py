@@ -181,3 +181,36 @@ def test_a_page_scanned_askew_is_straightened(turn):
     cells = [len(t.cells) for t in find_tables(find_rulings(straighten(turned), 150 / 72).edges)]
     straight = [len(t.cells) for t in find_tables(find_rulings(np.asarray(page), 150 / 72).edges)]
     assert cells == straight and sum(cells) > 100
+
+
+def _page_3(dpi: int = 150):
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(real_path("huaian-hongze-2024.pdf")))
+    try:
+        return pdf[2].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    finally:
+        pdf.close()
+
+
+def test_a_grainy_faded_scan_keeps_its_table_rules():
+    np = pytest.importorskip("numpy")
+    from PIL import ImageFilter
+
+    from nianbao.ingest.page_image import _despeckle
+    from nianbao.ocr.rulings import find_rulings, find_tables
+
+    page = _page_3()
+    clean = np.asarray(page)
+    blurred = np.asarray(page.filter(ImageFilter.GaussianBlur(0.7))).astype(float)
+    noise = np.random.default_rng(7).normal(0, 12, clean.shape)
+    grainy = np.clip(60 + 0.7 * blurred + noise, 0, 255).astype(np.uint8)    # grey paper, faded toner, grain
+
+    def cells(gray):
+        return [len(t.cells) for t in find_tables(find_rulings(gray, 150 / 72).edges)]
+
+    assert cells(grainy) == cells(clean) and sum(cells(clean)) > 100
+    assert _despeckle(clean) is clean                     # a clean page is left as it is
+    smoothed = _despeckle(grainy)
+    assert smoothed is not grainy and np.abs(np.diff(smoothed[:200].astype(int), axis=1)).mean() < \
+        np.abs(np.diff(grainy[:200].astype(int), axis=1)).mean() / 2

@@ -35,6 +35,7 @@ _MIN_INK = 6              # dark pixels below which a cell is empty (dust, rule 
 _MAX_DIGITS = 14          # a value cell read without Chinese is at most this long
 _SURE = 85                # text-model confidence below which a one- or two-character read is doubted
 _VERTICAL = 2.5           # a cell's ink this many times taller than wide is text set vertically
+_GRAIN = 4                # median grey step between neighbouring paper pixels above which a scan is grainy
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 _WORDLIKE = re.compile(r"[\u3400-\u9fff0-9A-Za-z]")
 _MIN_LINE_CONFIDENCE = 20  # a running-text line read with less is noise (specks, a seal's ring)
@@ -85,7 +86,8 @@ def read_page_image(image: Any, engine: OcrEngine, dpi: int) -> list[tuple[float
     """A page image (PIL, rendered at `dpi`) as items: (top, "line", _Line) and (top, "table", rows)."""
     gray = straighten(grayscale(image))
     scale = dpi / 72.0
-    rulings = find_rulings(gray, scale)
+    rulings = find_rulings(gray, scale)          # before despeckling: a median erases one-pixel rules
+    gray = _despeckle(gray)
     dark = ink(gray) & ~rulings.mask
     if int(dark.sum()) < _MIN_INK:
         return []
@@ -141,6 +143,19 @@ def grayscale(image: Any) -> np.ndarray:
         gray[red] = 255
         return gray
     return np.asarray(image.convert("L"))
+
+
+def _despeckle(gray: np.ndarray) -> np.ndarray:
+    """A 3×3 median over a grainy page: the grain of the paper (its spread of grey levels
+    between neighbouring pixels) would otherwise be read as ink and as characters."""
+    from PIL import Image, ImageFilter
+
+    sample = gray[::4, ::4].astype(np.int16)
+    paper = sample > np.median(sample) - 25
+    grain = np.abs(np.diff(sample, axis=1))[paper[:, 1:] & paper[:, :-1]]
+    if grain.size == 0 or float(np.median(grain)) < _GRAIN:
+        return gray
+    return np.asarray(Image.fromarray(gray).filter(ImageFilter.MedianFilter(3)))
 
 
 def _grow(mask: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_DARK = 160              # grey level below which a pixel is ink
+_INK_SHARE = 0.35        # ink is darker than the paper by this share of the paper-to-ink contrast
 _GAP = 3                 # pixels: breaks in a printed rule bridged
 
 
@@ -26,7 +26,24 @@ class Rulings:
 
 
 def ink(gray: np.ndarray) -> np.ndarray:
-    return gray < _DARK
+    """Pixels of ink, measured against the page's own paper and ink (grey paper, faded toner):
+    a clean white page gives a level of about 166, as a fixed threshold would."""
+    sample = gray[::4, ::4]
+    paper = float(np.median(sample))              # a page is mostly paper
+    darkest = float(np.percentile(sample, 0.5))
+    if paper - darkest < 40:                      # no contrast: a blank page
+        return gray < min(paper - 40, 160)
+    return gray < paper - _INK_SHARE * (paper - darkest)
+
+
+def _bridge(dark: np.ndarray, gap: int) -> np.ndarray:
+    """Breaks of up to `gap` pixels along axis 1 closed: noise and toner gaps in a scanned rule."""
+    out = dark.copy()
+    for d in range(1, gap + 1):
+        for left in range(1, d + 1):                # a gap of d pixels: dark `left` before, d+1-left after
+            right = d + 1 - left
+            out[:, left:-right or None] |= dark[:, :-(left + right)] & dark[:, left + right:]
+    return out
 
 
 def _long_runs(dark: np.ndarray, k: int) -> np.ndarray:
@@ -45,10 +62,10 @@ def _long_runs(dark: np.ndarray, k: int) -> np.ndarray:
     return (f[:, hi] - f[:, lo]) > 0
 
 
-def _segments(mask: np.ndarray, max_thick: int) -> list[tuple[int, int, int, int]]:
-    """Rule bands along axis 1: (centre row, start, end, thickness) for each run of marked pixels."""
+def _segments(mask: np.ndarray, max_thick: int) -> list[tuple[int, int, int, int, int]]:
+    """Rule bands along axis 1: (centre row, start, end, first row, last row) for each run of marked pixels."""
     rows = np.flatnonzero(mask.any(axis=1))
-    out: list[tuple[int, int, int, int]] = []
+    out: list[tuple[int, int, int, int, int]] = []
     if rows.size == 0:
         return out
     bands = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
@@ -60,7 +77,7 @@ def _segments(mask: np.ndarray, max_thick: int) -> list[tuple[int, int, int, int
         runs = np.split(cols, np.flatnonzero(np.diff(cols) > _GAP + 1) + 1)
         centre = int(round((band[0] + band[-1]) / 2))
         for run in runs:
-            out.append((centre, int(run[0]), int(run[-1]), thick))
+            out.append((centre, int(run[0]), int(run[-1]), int(band[0]), int(band[-1])))
     return out
 
 
@@ -69,14 +86,19 @@ def find_rulings(gray: np.ndarray, scale: float) -> Rulings:
     dark = ink(gray)
     min_len = max(20, int(26 * scale))          # longer than a stroke of 20pt type
     max_thick = max(3, int(3.5 * scale))
-    h_mask = _long_runs(dark, min_len)
-    v_mask = _long_runs(dark.T, min_len).T
+    h_mask = _long_runs(_bridge(dark, 2), min_len) & dark
+    v_mask = (_long_runs(_bridge(dark.T, 2), min_len) & dark.T).T
     edges: list[dict] = []
-    for y, x0, x1, _ in _segments(h_mask, max_thick):
+    # The whole band of each rule, a pixel either side: a scanned rule's blurred or broken
+    # edges would otherwise be left in the cells for OCR to read as characters.
+    mask = np.zeros_like(dark)
+    for y, x0, x1, lo, hi in _segments(h_mask, max_thick):
         edges.append(_edge("h", x0 / scale, x1 / scale, y / scale, y / scale))
-    for x, y0, y1, _ in _segments(v_mask.T, max_thick):
+        mask[max(0, lo - 1):hi + 2, x0:x1 + 1] = True
+    for x, y0, y1, lo, hi in _segments(v_mask.T, max_thick):
         edges.append(_edge("v", x / scale, x / scale, y0 / scale, y1 / scale))
-    return Rulings(edges, h_mask | v_mask)
+        mask[y0:y1 + 1, max(0, lo - 1):hi + 2] = True
+    return Rulings(edges, mask)
 
 
 def _edge(orientation: str, x0: float, x1: float, top: float, bottom: float) -> dict:

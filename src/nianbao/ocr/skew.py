@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 _MAX_ANGLE = 4.0          # degrees; a page tilted more is not a feeding slip
-_MIN_ANGLE = 0.08         # below this, rotating would only blur
+_MIN_ANGLE = 0.2          # below this rules still lie in thin bands; rotating would only blur the type
 _WORK_WIDTH = 900         # pixels of the reduced copy the angle is searched on
 
 
