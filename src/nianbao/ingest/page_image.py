@@ -37,6 +37,8 @@ _SURE = 85                # text-model confidence below which a one- or two-char
 _VERTICAL = 2.5           # a cell's ink this many times taller than wide is text set vertically
 _GRAIN = 4                # median grey step between neighbouring paper pixels above which a scan is grainy
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+_NUMBER = re.compile(r"^[\d.,]*\d[\d.,]*$")
+_AMONG_NUMBERS = 0.7      # share of a row's or column's cells read as numbers that makes them values
 _WORDLIKE = re.compile(r"[\u3400-\u9fff0-9A-Za-z]")
 _MIN_LINE_CONFIDENCE = 20  # a running-text line read with less is noise (specks, a seal's ring)
 # OCR prints ASCII punctuation inside Chinese text; the reports print full-width forms.
@@ -73,10 +75,11 @@ def _tidy_line(text: str) -> str:
 
 
 class _Slot:
-    __slots__ = ("cell", "top", "bottom", "crop", "lines")
+    __slots__ = ("cell", "table", "top", "bottom", "crop", "lines")
 
-    def __init__(self, cell: Any, crop: np.ndarray):
+    def __init__(self, cell: Any, table: int, crop: np.ndarray):
         self.cell = cell
+        self.table = table
         self.crop = crop
         self.top = self.bottom = 0
         self.lines: list[tuple[int, str, float]] = []    # (top in the strip, text, confidence)
@@ -88,26 +91,27 @@ def read_page_image(image: Any, engine: OcrEngine, dpi: int) -> list[tuple[float
     scale = dpi / 72.0
     rulings = find_rulings(gray, scale)          # before despeckling: a median erases one-pixel rules
     gray = _despeckle(gray)
-    dark = ink(gray) & ~rulings.mask
+    grids = []
+    for table in find_tables(rulings.edges):
+        grid = build_grid(table)
+        if grid is not None and len(grid.cells) >= 2 and len(grid.xs) >= 2:
+            grids.append(grid)            # else a page frame or a text box: its text is read as body text
+    rules = rulings.mask([grid.bbox for grid in grids], scale)
+    dark = ink(gray) & ~rules
     if int(dark.sum()) < _MIN_INK:
         return []
     items: list[tuple[float, str, Any]] = []
     body = gray.copy()
-    body[_grow(rulings.mask)] = 255       # rules whitened (with their grey edges): crops and body text without them
+    body[rules] = 255                     # table rules whitened (their whole band): crops without them
     clean = body.copy()
     slots: list[_Slot] = []
-    grids = []
-    for table in find_tables(rulings.edges):
-        grid = build_grid(table)
-        if grid is None or len(grid.cells) < 2 or len(grid.xs) < 2:
-            continue                      # a page frame or a text box: its text is read as body text
-        grids.append(grid)
+    for number, grid in enumerate(grids):
         x0, top, x1, bottom = _pixels(grid.bbox, scale, gray.shape)
         body[top:bottom, x0:x1] = 255
         for cell in grid.cells:
             crop = _cell_crop(clean, dark, cell.bbox, scale)
             if crop is not None:
-                slots.append(_Slot(cell, crop))
+                slots.append(_Slot(cell, number, crop))
     _read_slots(slots, engine, dpi)
     read = {id(slot.cell): [t for _, t, _ in sorted(slot.lines)] for slot in slots}
     for grid in grids:
@@ -158,16 +162,6 @@ def _despeckle(gray: np.ndarray) -> np.ndarray:
     return np.asarray(Image.fromarray(gray).filter(ImageFilter.MedianFilter(3)))
 
 
-def _grow(mask: np.ndarray) -> np.ndarray:
-    """The mask and its neighbouring pixels: anti-aliased rule edges."""
-    out = mask.copy()
-    out[1:, :] |= mask[:-1, :]
-    out[:-1, :] |= mask[1:, :]
-    out[:, 1:] |= mask[:, :-1]
-    out[:, :-1] |= mask[:, 1:]
-    return out
-
-
 def _pixels(bbox, scale: float, shape) -> tuple[int, int, int, int]:
     h, w = shape
     x0, top, x1, bottom = bbox
@@ -214,7 +208,8 @@ def _read_slots(slots: list[_Slot], engine: OcrEngine, dpi: int) -> None:
     """OCR every cell crop: one strip per call; then value-like cells again in digit mode.
 
     Value-like: no Chinese read (0 read as O, 1 as ]), or one or two uncertain
-    characters (5 read as 可); there the digit read wins when it is surer.
+    characters (5 read as 可); there the digit read wins when it is surer, or when
+    the other cells of its row or of its column are numbers.
     """
     _read_strips(slots, engine, "text", dpi)
     if dpi < 250:
@@ -224,20 +219,31 @@ def _read_slots(slots: list[_Slot], engine: OcrEngine, dpi: int) -> None:
         for slot in slots:
             if _confidence(first[id(slot)]) >= _confidence(slot.lines):
                 slot.lines = first[id(slot)]
+    numbers: dict[tuple[str, int, int], list[bool]] = {}      # (row|column, table, index) -> numbers?
+    for slot in slots:
+        if slot.lines:
+            number = bool(_NUMBER.match("".join(t for _, t, _ in slot.lines)))
+            numbers.setdefault(("row", slot.table, slot.cell.r0), []).append(number)
+            numbers.setdefault(("column", slot.table, slot.cell.c0), []).append(number)
+
+    def among_numbers(slot: _Slot) -> bool:
+        return any(sum(seen) >= _AMONG_NUMBERS * len(seen) for seen in (
+            numbers.get(("row", slot.table, slot.cell.r0), []), numbers.get(("column", slot.table, slot.cell.c0), [])))
+
     candidates = []
     for slot in slots:
         text = "".join(t for _, t, _ in slot.lines)
         if not _CJK_CHAR.search(text) and len(text) <= _MAX_DIGITS:
             candidates.append((slot, None))
-        elif len(text) <= 2 and min(c for _, _, c in slot.lines) < _SURE:
-            candidates.append((slot, min(c for _, _, c in slot.lines)))
+        elif len(text) <= 2 and (_confidence(slot.lines) < _SURE or among_numbers(slot)):
+            candidates.append((slot, _confidence(slot.lines)))
     text_read = {id(slot): slot.lines for slot, _ in candidates}
     for slot, _ in candidates:
         slot.lines = []
     _read_strips([slot for slot, _ in candidates], engine, "digits", dpi)
     for slot, text_conf in candidates:
         digits = slot.lines
-        if not digits or (text_conf is not None and min(c for _, _, c in digits) <= text_conf):
+        if not digits or (text_conf is not None and not among_numbers(slot) and _confidence(digits) <= text_conf):
             slot.lines = text_read[id(slot)]   # the text model's read stands
 
 

@@ -22,7 +22,20 @@ _GAP = 3                 # pixels: breaks in a printed rule bridged
 @dataclass
 class Rulings:
     edges: list[dict]            # pdfplumber-style edges, PDF points
-    mask: np.ndarray             # bool, True on rule pixels (to keep them out of OCR crops)
+    # Pixel bands of the rules (x0, top, x1, bottom, inclusive), a pixel either side: a scanned
+    # rule's blurred or broken edges would otherwise be left in the cells for OCR to read.
+    bands: list[tuple[int, int, int, int]]
+    shape: tuple[int, int]
+
+    def mask(self, boxes: list[tuple[float, float, float, float]], scale: float) -> np.ndarray:
+        """True on the pixels of the rules that lie in `boxes` (tables, PDF points). Rules
+        outside tables are left alone: a long stroke of large type (a title) looks like one."""
+        out = np.zeros(self.shape, dtype=bool)
+        for x0, top, x1, bottom in self.bands:
+            cx, cy = (x0 + x1) / 2 / scale, (top + bottom) / 2 / scale
+            if any(a - 2 <= cx <= c + 2 and b - 2 <= cy <= d + 2 for a, b, c, d in boxes):
+                out[top:bottom + 1, x0:x1 + 1] = True
+        return out
 
 
 def ink(gray: np.ndarray) -> np.ndarray:
@@ -89,16 +102,14 @@ def find_rulings(gray: np.ndarray, scale: float) -> Rulings:
     h_mask = _long_runs(_bridge(dark, 2), min_len) & dark
     v_mask = (_long_runs(_bridge(dark.T, 2), min_len) & dark.T).T
     edges: list[dict] = []
-    # The whole band of each rule, a pixel either side: a scanned rule's blurred or broken
-    # edges would otherwise be left in the cells for OCR to read as characters.
-    mask = np.zeros_like(dark)
+    bands: list[tuple[int, int, int, int]] = []
     for y, x0, x1, lo, hi in _segments(h_mask, max_thick):
         edges.append(_edge("h", x0 / scale, x1 / scale, y / scale, y / scale))
-        mask[max(0, lo - 1):hi + 2, x0:x1 + 1] = True
+        bands.append((x0, max(0, lo - 1), x1, hi + 1))
     for x, y0, y1, lo, hi in _segments(v_mask.T, max_thick):
         edges.append(_edge("v", x / scale, x / scale, y0 / scale, y1 / scale))
-        mask[y0:y1 + 1, max(0, lo - 1):hi + 2] = True
-    return Rulings(edges, mask)
+        bands.append((max(0, lo - 1), y0, hi + 1, y1))
+    return Rulings(edges, bands, dark.shape)
 
 
 def _edge(orientation: str, x0: float, x1: float, top: float, bottom: float) -> dict:
