@@ -84,10 +84,7 @@ def picture_tables(source: Path, out: Path, pages: set[int], dpi: int = 150) -> 
                     if x0 <= cx <= x1 and top <= cy <= bottom:
                         page.remove_obj(obj)
                 crop = rendered.crop(tuple(round(v * dpi / 72) for v in (x0, top, x1, bottom)))
-                image = pdfium.PdfImage.new(pdf)
-                image.set_bitmap(pdfium.PdfBitmap.from_pil(crop))
-                image.set_matrix(pdfium.PdfMatrix().scale(x1 - x0, bottom - top).translate(x0, height - bottom))
-                page.insert_obj(image)
+                _place(pdf, page, crop, (x0, top, x1, bottom))
             page.gen_content()
         pdf.save(str(out))
     finally:
@@ -104,12 +101,20 @@ def with_background(source: Path, out: Path, page: int, grey: int = 235) -> Path
     try:
         target = pdf[page - 1]
         width, height = target.get_size()
-        image = pdfium.PdfImage.new(pdf)
-        image.set_bitmap(pdfium.PdfBitmap.from_pil(Image.new("RGB", (100, 140), (grey, grey, grey - 20))))
-        image.set_matrix(pdfium.PdfMatrix().scale(width, height))
-        target.insert_obj(image)
+        _place(pdf, target, Image.new("RGB", (100, 140), (grey, grey, grey - 20)), (0, 0, width, height))
         target.gen_content()
         pdf.save(str(out))
     finally:
         pdf.close()
     return out
+
+
+def _place(pdf, page, picture, box: tuple[float, float, float, float]) -> None:
+    """Put a PIL image on a pypdfium2 page over `box` (x0, top, x1, bottom in points from the top)."""
+    import pypdfium2 as pdfium
+
+    x0, top, x1, bottom = box
+    image = pdfium.PdfImage.new(pdf)
+    image.set_bitmap(pdfium.PdfBitmap.from_pil(picture))
+    image.set_matrix(pdfium.PdfMatrix().scale(x1 - x0, bottom - top).translate(x0, page.get_height() - bottom))
+    page.insert_obj(image)
