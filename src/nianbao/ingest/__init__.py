@@ -15,11 +15,13 @@ _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<t
 
 
 def sniff_format(path: str, head: bytes) -> str:
-    """Name the format of a file from its first bytes: pdf, docx, html or text."""
+    """Name the format of a file from its first bytes: pdf, docx, image (PNG, JPEG), html or text."""
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:5] == b"%PDF-" or head[:1024].find(b"%PDF-") != -1:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         return "docx"
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        return "image"                     # a scanned or photographed page: read by OCR
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise InputError(path, "这是旧版 Office 二进制文件（.doc 等）或加密的 Office 文档，"
                                "请另存为未加密的 .docx 或 PDF 后再检查")
@@ -61,6 +63,9 @@ def read_document(path: str) -> Document:
             raise InputError(path, "这是一个 ZIP 压缩文件，但不是 Word .docx 文档")
         from .docx import read_docx
         return read_docx(path)
+    if fmt == "image":
+        from .scan import read_image
+        return read_image(path)
     with open(path, "rb") as fh:
         data = fh.read()
     if fmt == "html":
