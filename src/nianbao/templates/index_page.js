@@ -12,6 +12,13 @@
   var shown = document.getElementById("f-shown");
   var reset = document.getElementById("f-reset");
   var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
+  var pager = document.getElementById("pager");
+  var pageSize = pager ? parseInt(pager.getAttribute("data-page-size"), 10) || 100 : rows.length;
+  var prevButton = document.getElementById("p-prev");
+  var nextButton = document.getElementById("p-next");
+  var where = document.getElementById("p-where");
+  var page = 0;
+  var matching = rows;
   var collator = (window.Intl && Intl.Collator) ? new Intl.Collator("zh-Hans-CN", { numeric: true }) : null;
 
   function compareText(a, b) {
@@ -43,7 +50,10 @@
       if (c === 0) { c = parseInt(a.getAttribute("data-index"), 10) - parseInt(b.getAttribute("data-index"), 10); return c; }
       return descending ? -c : c;
     });
-    sorted.forEach(function (r) { body.insertBefore(r, emptyRow); });
+    var moved = document.createDocumentFragment();
+    sorted.forEach(function (r) { moved.appendChild(r); });
+    body.insertBefore(moved, emptyRow);
+    rows = sorted;
     headers.forEach(function (th, i) {
       if (!th.hasAttribute("data-key")) { return; }
       if (i === column) { th.setAttribute("aria-sort", descending ? "descending" : "ascending"); }
@@ -57,6 +67,7 @@
     var category = categoryBox ? categoryBox.value : "";
     var severity = severityBox ? severityBox.value : "";
     var count = 0;
+    matching = [];
     rows.forEach(function (r) {
       var ok = true;
       if (query) {
@@ -71,13 +82,36 @@
         else if (severity === "clean") { ok = r.getAttribute("data-total") === "0" && r.getAttribute("data-failed") !== "1"; }
         else { ok = parseInt(r.getAttribute("data-" + severity) || "0", 10) > 0; }
       }
-      r.hidden = !ok;
-      if (ok) { count += 1; }
+      if (ok) { count += 1; matching.push(r); }
     });
     if (emptyRow) { emptyRow.hidden = count > 0; }
     if (shown) { shown.textContent = "显示 " + count + " 份，共 " + rows.length + " 份"; }
     table.setAttribute("data-shown", String(count));
+    page = 0;
+    showPage();
   }
+
+  // Only one page of the matching rows is laid out at a time: a 10,000-report index stays quick.
+  function showPage() {
+    var pages = Math.max(1, Math.ceil(matching.length / pageSize));
+    page = Math.min(Math.max(page, 0), pages - 1);
+    var first = page * pageSize, last = first + pageSize;
+    var onPage = {};
+    for (var i = first; i < last && i < matching.length; i++) { onPage[matching[i].getAttribute("data-index")] = true; }
+    rows.forEach(function (r) {
+      var hide = !onPage[r.getAttribute("data-index")];
+      if (r.hidden !== hide) { r.hidden = hide; }
+    });
+    if (pager) {
+      pager.style.display = pages <= 1 ? "none" : "";
+      where.textContent = "第 " + (page + 1) + " / " + pages + " 页（每页 " + pageSize + " 份）";
+      prevButton.disabled = page === 0;
+      nextButton.disabled = page >= pages - 1;
+    }
+    table.setAttribute("data-page", String(page + 1));
+  }
+  if (prevButton) { prevButton.addEventListener("click", function () { page -= 1; showPage(); }); }
+  if (nextButton) { nextButton.addEventListener("click", function () { page += 1; showPage(); }); }
 
   headers.forEach(function (th) {
     var button = th.querySelector("button.sort");
@@ -85,6 +119,7 @@
     button.addEventListener("click", function () {
       var descending = th.getAttribute("aria-sort") === "ascending";
       sortBy(th.getAttribute("data-key"), descending);
+      applyFilters();
     });
   });
   [agencyBox, categoryBox, severityBox].forEach(function (el) {
@@ -111,4 +146,5 @@
   applyFilters();
   document.documentElement.classList.add("js");
   table.setAttribute("data-ready", "1");
+  if (window.performance && performance.now) { table.setAttribute("data-ready-ms", String(Math.round(performance.now()))); }
 })();
