@@ -28,7 +28,7 @@ from ..errors import NianbaoError
 LOCK = ".nianbao.lock"
 MARKER = ".incomplete"
 MANIFEST = ".nianbao-manifest.json"
-JOURNAL = ".nianbao-manifest.part"      # what a running (or killed) run has written so far
+JOURNAL = ".nianbao-journal"            # what a running (or killed) run has written so far
 WORK = ".nianbao-work"                  # private: parsed reports between the two phases
 SUMMARY = ("findings.json", "findings.csv", "findings.xlsx")
 
@@ -86,7 +86,7 @@ class OutputFolder:
         """Mark the folder incomplete and take away the summary of the previous run."""
         out = self.path
         for stale in out.rglob(".*.part*"):          # temp files an interrupted run left (never renamed)
-            if stale.is_file() and stale.name != JOURNAL:
+            if stale.is_file():
                 stale.unlink()
         shutil.rmtree(self.work_dir, ignore_errors=True)
         self.work_dir.mkdir()

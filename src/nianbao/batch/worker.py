@@ -72,6 +72,8 @@ def _checker(pack: str | None):
 def warm(pack: str | None) -> None:
     """Load what every task needs before workers fork from the parent, so none loads it again."""
     checker = _checker(pack)
+    from ..outputs.html_report import _env
+    _env().get_template("report_page.html")         # compiled once here, inherited by every worker
     if pack is None:
         from ..template import available_templates
         for version in available_templates():
@@ -136,6 +138,23 @@ def failed_outcome(task: ReadTask, message: str, pack: str | None = None) -> Rep
     return ReportOutcome(task.seq, task.source, data, error=message)
 
 
+MEMORY_EXCEEDED = "处理该文件所需内存超过限额"
+
+
+def _memory_exhausted() -> bool:
+    """True when this process came within 10% of its address-space limit (the failure was memory)."""
+    try:
+        import resource
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if limit == resource.RLIM_INFINITY:
+            return False
+        with open("/proc/self/status", encoding="ascii") as fh:
+            peak = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmPeak:"))
+    except (ImportError, OSError, StopIteration, ValueError):
+        return False
+    return peak >= 0.9 * limit
+
+
 def _guarded(task: ReadTask, settings: WorkSettings, work) -> Any:
     """Run `work()`; a file that cannot be read, or a bug, becomes that file's unreadable result."""
     try:
@@ -143,8 +162,10 @@ def _guarded(task: ReadTask, settings: WorkSettings, work) -> Any:
     except NianbaoError as exc:
         return failed_outcome(task, exc.message, settings.pack)
     except MemoryError:
-        return failed_outcome(task, "处理该文件所需内存超过限额", settings.pack)
+        return failed_outcome(task, MEMORY_EXCEEDED, settings.pack)
     except Exception as exc:  # a bug must not stop the batch; it is reported with the file
+        if _memory_exhausted():      # C code short of memory fails in odd ways (SystemError, …)
+            return failed_outcome(task, MEMORY_EXCEEDED, settings.pack)
         message = f"内部错误（{type(exc).__name__}: {exc}），请将此文件提交给 nianbao 维护者"
         outcome = failed_outcome(task, message, settings.pack)
         outcome.report["traceback"] = traceback.format_exc(limit=5)

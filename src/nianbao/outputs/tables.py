@@ -98,4 +98,12 @@ class XlsxWriter:
             self._wb.save(self._tmp)
             self._path_ctx.__exit__(None, None, None)
         else:
+            # Close the sheet's half-written XML stream now (an interrupted run), not at garbage
+            # collection, where its error would print a traceback.
+            for stream in (getattr(self._ws, "_rows", None), getattr(getattr(self._ws, "_writer", None), "xf", None)):
+                try:
+                    if stream is not None:
+                        stream.close()
+                except Exception:
+                    pass
             self._path_ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)

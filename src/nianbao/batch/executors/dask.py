@@ -41,7 +41,8 @@ class DaskExecutor(Executor):
 
     def _wait(self, futures: set) -> tuple[set, set]:
         from distributed import wait
-        result = wait(list(futures), return_when="FIRST_COMPLETED")
+        with self.client.as_current():
+            result = wait(list(futures), return_when="FIRST_COMPLETED")
         return set(result.done), set(result.not_done)
 
     @staticmethod

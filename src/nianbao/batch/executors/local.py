@@ -36,6 +36,8 @@ MAX_TASKS = 200
 
 
 def _init_worker(memory_mb: int) -> None:
+    import faulthandler
+    faulthandler.disable()          # a worker that crashes is reported with its file, not as a C traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
