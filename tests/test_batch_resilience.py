@@ -122,7 +122,9 @@ def test_worker_over_its_time_is_stopped_and_the_run_goes_on(tmp_path, capsys):
 def test_worker_memory_limit_applies(tmp_path, capsys):
     """A worker limited to less memory than reading needs fails that file with a reason; the run ends."""
     folder = tmp_path / "in"
-    copies(folder, 2)
+    folder.mkdir()
+    for i in range(2):
+        slow_pdf(folder / f"long{i}.pdf", copies=4)
     out = tmp_path / "out"
     code = main(["check", str(folder), "--out", str(out), "--jobs", "1", "--worker-memory", "40"])
     reports = reports_of(out)
