@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from .errors import NianbaoError, UnreadableInput
+from .errors import NianbaoError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -21,10 +21,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
+    from .checker import Checker
     from .outputs.parse_dump import report_to_json, report_to_text
-    from .reading import read_report
 
-    report = read_report(args.file, template=args.template)
+    report = Checker().read(args.file, template=args.template)
     if args.format == "json":
         json.dump(report_to_json(report), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -34,61 +34,36 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .batch import unreadable_json
-    from .engine import check_report
-    from .findings import CheckResult
+    from .checker import Checker
     from .outputs.check_text import result_to_text
-    from .packs import load_pack
-    from .reading import read_report
 
     if args.jobs is not None and args.jobs < 1:
         sys.stderr.write("nianbao: 参数错误：--jobs 应为不小于 1 的整数\n")
         return EXIT_USAGE
-    pack = load_pack(args.pack) if args.pack else None     # a broken pack stops here, before any report
+    checker = Checker(args.pack)          # a broken pack stops here, before any report is read
     if args.out or args.jobs or args.scheduler or any(os.path.isdir(f) for f in args.files):
         if args.previous:
             sys.stderr.write("nianbao: 参数错误：批量模式会自动配对相邻年度的报告，不能同时使用 --previous\n")
             return EXIT_USAGE
         return _run_batch(args)
-    previous_by_template: dict[str, object] = {}   # last year's report, read once per template version
-    results: list[CheckResult] = []
-    failures: list[dict] = []
+    results = []
     for path in args.files:
-        try:
-            report = read_report(path, template=pack.template.version if pack else None)
-        except UnreadableInput as exc:
-            # A report file whose content cannot be read (scan, encrypted, corrupt): one
-            # parse.unreadable finding in the output, the one-line reason on stderr.
-            sys.stderr.write(f"nianbao: {exc}\n")
-            failures.append(unreadable_json(path, exc.message))
-            continue
-        except NianbaoError as exc:
-            if len(args.files) == 1:
-                raise
-            # Several files: one bad file is reported and the others are still checked.
-            sys.stderr.write(f"nianbao: {exc}\n")
-            failures.append(unreadable_json(path, exc.message))
-            continue
-        active = pack or load_pack(str(report.meta_value("template")))
-        previous = None
-        if args.previous:
-            version = active.template.version
-            if version not in previous_by_template:
-                # Read with this year's template, as `letter` and the batch do.
-                previous_by_template[version] = read_report(args.previous, template=version)
-            previous = previous_by_template[version]
-        results.append(check_report(report, active, previous))
+        result = checker.check(path, previous=args.previous)
+        if result.unreadable:
+            if result.input_error and len(args.files) == 1:
+                # The one input is not a report file at all: one line, exit 2, nothing on stdout.
+                sys.stderr.write(f"nianbao: {path}: {result.unreadable}\n")
+                return EXIT_USAGE
+            sys.stderr.write(f"nianbao: {path}: {result.unreadable}\n")
+        results.append(result)
     if args.format == "json":
-        json.dump({"reports": [r.to_json() for r in results] + failures}, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump({"reports": [r.to_json() for r in results]}, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        texts = [result_to_text(r) for r in results]
-        texts += [f"══ {f['source']}\n\n【错误】\n  ● 报告内容可以读取  [parse.unreadable · unreadable]\n"
-                  f"    {f['findings'][0]['message']}\n" for f in failures]
-        sys.stdout.write("\n".join(texts))
-    if failures and not results and len(args.files) == 1:
+        sys.stdout.write("\n".join(result_to_text(r) for r in results))
+    if len(results) == 1 and results[0].unreadable:
         return EXIT_USAGE            # the one input could not be read
-    return EXIT_FINDINGS if failures or any(r.has_errors for r in results) else EXIT_OK
+    return EXIT_FINDINGS if any(r.has_errors for r in results) else EXIT_OK
 
 
 def _run_batch(args: argparse.Namespace) -> int:
@@ -152,16 +127,15 @@ def _cmd_letter(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .atomic import atomic_write_text
-    from .engine import check_report
+    from .checker import Checker
     from .outputs.letter import NoFindings, render_letter_html, write_letter_docx
-    from .packs import load_pack
-    from .reading import read_report
 
-    pack = load_pack(args.pack) if args.pack else None
-    report = read_report(args.file, template=pack.template.version if pack else None)
-    active = pack or load_pack(str(report.meta_value("template")))
-    previous = read_report(args.previous, template=active.template.version) if args.previous else None
-    result = check_report(report, active, previous)
+    checker = Checker(args.pack)
+    result = checker.check(args.file, previous=args.previous)
+    if result.input_error:
+        sys.stderr.write(f"nianbao: {args.file}: {result.unreadable}\n")
+        return EXIT_USAGE
+    active = checker.pack_of(result)
     options = {"sender": args.sender, "reference": args.reference, "contact": args.contact,
                "deadline_days": args.deadline_days, "include_info": True if args.include_info else None,
                "template": args.template}

@@ -101,6 +101,8 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     unchecked: list[Unchecked] = field(default_factory=list)
     previous: str | None = None
+    unreadable: str | None = None      # why the file could not be read (the result then has no report)
+    input_error: bool = False          # ...because it is not a report file at all (missing, empty, binary…)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -125,4 +127,6 @@ class CheckResult:
                "unchecked": [u.to_json() for u in self.unchecked]}
         if self.previous:
             out["previous"] = self.previous
+        if self.unreadable:
+            out["unreadable"] = self.unreadable
         return out

@@ -555,12 +555,9 @@ def _rule_error_text(exc: RuleError) -> str:
     return text[len(head):] if text.startswith(head) else exc.message
 
 
-_CACHE: dict[tuple[str, str], Pack] = {}
-
-
 def load_pack(ref: str) -> Pack:
-    """Load and compile a pack (by name or path) with the packs it extends. Compiled once per process."""
-    key = (ref, str(Path(ref).resolve()) if Path(ref).exists() else ref)
-    if key not in _CACHE:
-        _CACHE[key] = compile_pack(read_pack(ref))
-    return _CACHE[key]
+    """Load and compile a pack (by name or path) with the packs it extends; cached by the
+    process-wide `Checker` until one of its files changes."""
+    from .checker import load_pack as cached_load
+
+    return cached_load(ref)

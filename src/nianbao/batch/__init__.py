@@ -17,7 +17,7 @@ from .tasks import (WORKER_DIED, EvalTask, Identity, NotChecked, ReadOutcome, Re
                     WorkSettings, worker_timeout)
 
 __all__ = ["run_batch", "BatchOptions", "BatchSummary", "Interrupted", "OutputLocked", "default_jobs",
-           "collect_inputs", "collect", "output_names", "unreadable_json", "REPORT_SUFFIXES",
+           "collect_inputs", "collect", "output_names", "REPORT_SUFFIXES",
            "ReadTask", "EvalTask", "Identity", "ReadOutcome", "ReportOutcome", "NotChecked", "WorkSettings",
            "WORKER_DIED", "worker_timeout"]
 
@@ -26,8 +26,3 @@ def collect_inputs(paths) -> list[str]:
     """The report files a batch over `paths` checks (what it cannot check: `collect(paths).not_checked`)."""
     return collect(paths).sources
 
-
-def unreadable_json(source: str, message: str) -> dict:
-    """The JSON entry of a file that could not be read at all: one parse.unreadable finding."""
-    from .worker import _checker
-    return _checker(None).unreadable_json(source, message)

@@ -1,6 +1,6 @@
 """What a batch worker does with one file. Runs in a worker process (local or on a Dask worker).
 
-The library is reached in ONE place, `_checker()`: reading a report, choosing
+The library is reached in ONE place, `_checker()` (a `nianbao.Checker`): reading a report, choosing
 its pack and evaluating it all go through it, and its packs are loaded once
 per worker process. Nothing here raises for a bad file: a file that cannot
 be read becomes a result holding the pack's `parse.unreadable` finding.
@@ -30,42 +30,11 @@ from .tasks import EvalTask, Identity, ReadOutcome, ReadTask, ReportOutcome, Wor
 _CHECKERS: dict[str | None, Any] = {}
 
 
-class _Checker:
-    """Adapter over reading/packs/engine until the library's `nianbao.Checker` lands (same method names)."""
-
-    def __init__(self, pack: str | None = None):
-        self.pack = self.load_pack(pack) if pack else None
-
-    def load_pack(self, ref: str):
-        from ..packs import load_pack
-        return load_pack(ref)
-
-    def read(self, path: str, template: str | None = None):
-        from ..reading import read_report
-        return read_report(path, template=template or (self.pack.template.version if self.pack else None))
-
-    def pack_for(self, report):
-        return self.pack or self.load_pack(str(report.meta_value("template")))
-
-    def evaluate(self, report, previous=None):
-        from ..engine import check_report
-        return check_report(report, self.pack_for(report), previous)
-
-    def unreadable_json(self, source: str, message: str) -> dict[str, Any]:
-        return {
-            "source": source, "pack": "", "meta": {},
-            "counts": {"error": 1, "warning": 0, "info": 0},
-            "findings": [{"rule": "unreadable", "title": "报告内容可以读取", "category": "parse.unreadable",
-                          "severity": "error", "message": f"文件无法读取：{message}", "basis": "",
-                          "fields": [], "evidence": []}],
-            "unchecked": [],
-        }
-
-
 def _checker(pack: str | None):
     """The library's Checker for this run's pack, made once per worker process."""
     if pack not in _CHECKERS:
-        _CHECKERS[pack] = _Checker(pack=pack)
+        from ..checker import Checker
+        _CHECKERS[pack] = Checker(pack)
     return _CHECKERS[pack]
 
 
@@ -78,7 +47,7 @@ def warm(pack: str | None) -> None:
         from ..template import available_templates
         for version in available_templates():
             try:
-                checker.load_pack(version)
+                checker.packs.get(version)
             except NianbaoError:
                 pass        # a template without a pack of its own: loaded (and reported) when used
 
@@ -132,10 +101,10 @@ def _relocate(obj: Any, old: str, new: str, seen: set[int] | None = None) -> Non
             _relocate(value, old, new, seen)
 
 
-def failed_outcome(task: ReadTask, message: str, pack: str | None = None) -> ReportOutcome:
-    """The result of a file that could not be read: the pack's parse.unreadable finding."""
-    data = _checker(pack).unreadable_json(task.source, message)
-    return ReportOutcome(task.seq, task.source, data, error=message)
+def failed_outcome(task: ReadTask, error: NianbaoError | str, pack: str | None = None) -> ReportOutcome:
+    """The result of a file that could not be read: the pack's verdict on its parse.unreadable note."""
+    result = _checker(pack).unreadable(task.source, error)
+    return ReportOutcome(task.seq, task.source, result.to_json(), error=result.unreadable)
 
 
 MEMORY_EXCEEDED = "处理该文件所需内存超过限额"
@@ -160,7 +129,7 @@ def _guarded(task: ReadTask, settings: WorkSettings, work) -> Any:
     try:
         return work()
     except NianbaoError as exc:
-        return failed_outcome(task, exc.message, settings.pack)
+        return failed_outcome(task, exc, settings.pack)
     except MemoryError:
         return failed_outcome(task, MEMORY_EXCEEDED, settings.pack)
     except Exception as exc:  # a bug must not stop the batch; it is reported with the file
@@ -174,7 +143,7 @@ def _guarded(task: ReadTask, settings: WorkSettings, work) -> Any:
 
 def _evaluate(task: ReadTask, settings: WorkSettings, report, previous, identity: Identity) -> ReportOutcome:
     checker = _checker(settings.pack)
-    result = checker.evaluate(report, previous)
+    result = checker.evaluate(report, previous=previous)
     pack = checker.pack_for(report)
     outcome = ReportOutcome(task.seq, task.source, result.to_json(), identity=identity)
     checked_at = dt.datetime.now().replace(microsecond=0)
@@ -234,16 +203,17 @@ def evaluate_phase(task: EvalTask, settings: WorkSettings, cache_dir: str, ident
 
 
 def _previous(task: EvalTask, settings: WorkSettings, report, load):
-    """Last year's parsed report, read with this year's template (re-read only when the templates differ)."""
+    """Last year's report for the Checker: the parsed one when it was read with this year's template,
+    else its path, which the Checker reads with this year's template (an unreadable one becomes a note)."""
     if task.previous is None:
         return None
     template = _checker(settings.pack).pack_for(report).template.version
-    try:
-        if task.previous_template == template:
+    if task.previous_template == template:
+        try:
             return load(task.previous)
-        return _read(task.previous, settings, template=template)[0]
-    except (NianbaoError, OSError):
-        return None        # last year's file went away or changed: checked without it
+        except OSError:
+            pass          # phase 1's copy went away: read the file again
+    return task.previous.source
 
 
 def check_phase(task: ReadTask, settings: WorkSettings) -> ReportOutcome:
@@ -282,7 +252,12 @@ def evaluate_remote(task: EvalTask, settings: WorkSettings, parsed: Parsed, prev
             template = _checker(settings.pack).pack_for(report).template.version
             if task.previous_template == template:
                 prev = pickle.loads(pickle.dumps(previous.report))
+            elif task.previous.data is None:
+                prev = task.previous.source           # the Checker reads it with this year's template
             else:
-                prev = _read(task.previous, settings, template=template)[0]
+                try:
+                    prev = _read(task.previous, settings, template=template)[0]
+                except NianbaoError:
+                    prev = None
         return _evaluate(task.read, settings, report, prev, parsed.outcome.identity)
     return _guarded(task.read, settings, work)
