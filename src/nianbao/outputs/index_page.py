@@ -1,15 +1,18 @@
 """The batch index page: every report of a run with its counts and links, filters, a chart by category.
 
-Usable at 10,000 reports: every row is in the page (complete without a
-script, and printable), but the script shows one page of `PAGE_SIZE` rows
-at a time (rows past the first page are hidden from the start, so the
-browser lays out only one page), with sorting and filtering over all rows.
+Usable at 10,000 reports: the first `PAGE_SIZE` rows are in the table
+(readable without a script); the others wait as HTML strings in an
+attribute of a hidden element (inert: never parsed as markup until shown),
+beside a compact array of what every row is sorted and filtered by. The script pages through the matching
+rows and builds a row's element only when its page is shown, so the browser
+parses and lays out one page, not 10,000 rows.
 Files the run could not check at all are listed with the reason, and
 duplicates are marked. Report-derived text is escaped by Jinja2's autoescape.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any, Iterable
 
 from ..findings import SEVERITY_CN
@@ -107,7 +110,6 @@ def render_index_html(entries: list[dict], generated_at: dt.datetime, title: str
             "letter": safe_href(entry.get("letter")),
             "error": str(error) if error else "",
             "duplicate": str(entry.get("duplicate") or ""),
-            "hidden": index > PAGE_SIZE,
             "status": "failed" if error else ("error" if counts["error"] else
                                              "warning" if counts["warning"] else "ok"),
         }
@@ -125,11 +127,17 @@ def render_index_html(entries: list[dict], generated_at: dt.datetime, title: str
         "with_errors": sum(1 for r in rows if r["counts"]["error"] and not r["error"]),
         "totals": [{"key": s, "label": SEVERITY_CN[s], "count": totals[s]} for s in SEVERITIES],
     }
+    has_letters = any(r["letter"] for r in rows)
+    severities = [{"key": s, "label": SEVERITY_CN[s]} for s in SEVERITIES]
+    make_row = _env().get_template("index_row.html").module.row
     return _env().get_template("index_page.html").render(
         title=title, generated_at=_format_datetime(generated_at), rows=rows, failed=failed,
         chart=chart, category_options=category_options, summary=summary,
-        severities=[{"key": s, "label": SEVERITY_CN[s]} for s in SEVERITIES],
-        has_letters=any(r["letter"] for r in rows), page_size=PAGE_SIZE,
+        severities=severities,
+        has_letters=has_letters, page_size=PAGE_SIZE,
+        # Plain JSON strings: autoescape makes them safe attribute values; the script parses them.
+        row_data=json.dumps([_row_data(r) for r in rows], ensure_ascii=False),
+        later_rows=json.dumps([str(make_row(r, severities, has_letters)) for r in rows[PAGE_SIZE:]], ensure_ascii=False),
         not_checked=[{"source": str(n.source), "reason": str(n.reason)} for n in not_checked],
     )
 
@@ -137,6 +145,13 @@ def render_index_html(entries: list[dict], generated_at: dt.datetime, title: str
 def render_incomplete_html(started_at: dt.datetime, title: str = "年报审核汇总") -> str:
     """The index of a folder whose run is going on or was stopped: says the results are incomplete."""
     return _env().get_template("index_incomplete.html").render(title=title, started_at=_format_datetime(started_at))
+
+
+def _row_data(row: dict[str, Any]) -> list[Any]:
+    """What the script sorts and filters every row by (the rows past the first page are not in the DOM)."""
+    return [row["index"], row["agency"] or row["source_name"], row["agency"] + " " + row["source_name"],
+            row["categories"], row["counts"]["error"], row["counts"]["warning"], row["counts"]["info"], row["total"],
+            1 if row["error"] else 0, row["year_sort"], row["level"], row["template"]]
 
 
 def _category_rank(category: str) -> tuple[int, str]:

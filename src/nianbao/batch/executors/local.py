@@ -32,7 +32,7 @@ from .base import Executor, failed_check, failed_read, stream
 
 DEFAULT_MEMORY_MB = 1024
 DEFAULT_TIMEOUT = 120.0
-MAX_TASKS = 200
+MAX_TASKS = 500
 
 
 def _init_worker(memory_mb: int) -> None:
