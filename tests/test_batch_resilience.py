@@ -332,3 +332,30 @@ def test_folder_with_a_scanned_pdf_and_a_textless_first_page(tmp_path, capsys):
         assert "内部错误" not in json.dumps(cover, ensure_ascii=False)
         assert cover["meta"].get("year") == 2024          # read from the pages that have text
     assert {f["rule"] for f in reports["r00.txt"]["findings"]} >= {"fee-statement"}
+
+
+def test_lock_ends_with_the_run_not_with_its_workers(tmp_path):
+    """A run killed with SIGKILL frees its folder at once, even while its workers are still exiting."""
+    folder = tmp_path / "in"
+    copies(folder, 2)
+    slow_pdf(folder / "0-long.pdf", copies=12)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([str(EXE), "check", str(folder), "--out", str(out), "--jobs", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not [k for k in children(proc.pid) if alive(k)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)                                 # workers past their start-up
+    workers = [k for k in children(proc.pid) if alive(k)]
+    assert workers
+    for w in workers:
+        os.kill(w, signal.SIGSTOP)                  # workers that have not exited yet
+    try:
+        proc.kill()
+        proc.wait()
+        with OutputFolder(out):                     # free: the lock was the parent's alone
+            pass
+    finally:
+        for w in workers:
+            if alive(w):
+                os.kill(w, signal.SIGKILL)

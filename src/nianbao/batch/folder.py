@@ -33,6 +33,20 @@ WORK = ".nianbao-work"                  # private: parsed reports between the tw
 SUMMARY = ("findings.json", "findings.csv", "findings.xlsx")
 
 
+_HELD: set[int] = set()       # lock descriptors this process holds (a forked worker closes its copies)
+
+
+def close_inherited_locks() -> None:
+    """In a forked worker: close the copies of the parent's lock descriptors, so that the lock
+    ends with the parent (a flock lasts while any copy is open), not with its last worker."""
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
 class OutputLocked(NianbaoError):
     """Another run is writing into the same output folder."""
 
@@ -60,6 +74,7 @@ class OutputFolder:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._lock_fd = fd
+        _HELD.add(fd)
 
     def release(self) -> None:
         if self._journal is not None:
@@ -67,6 +82,7 @@ class OutputFolder:
             self._journal = None
         shutil.rmtree(self.work_dir, ignore_errors=True)
         if self._lock_fd is not None:
+            _HELD.discard(self._lock_fd)
             os.close(self._lock_fd)           # closing drops the flock
             self._lock_fd = None
 

@@ -28,6 +28,7 @@ from typing import Iterable, Iterator
 
 from ..tasks import WORKER_DIED, EvalTask, Identity, ReadOutcome, ReadTask, ReportOutcome, WorkSettings, worker_timeout
 from .. import worker
+from ..folder import close_inherited_locks
 from .base import Executor, failed_check, failed_read, stream
 
 DEFAULT_MEMORY_MB = 1024
@@ -40,6 +41,7 @@ def _init_worker(memory_mb: int) -> None:
     faulthandler.disable()          # a worker that crashes is reported with its file, not as a C traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    close_inherited_locks()
     if sys.platform.startswith("linux"):
         try:
             import ctypes
