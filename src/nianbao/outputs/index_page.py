@@ -134,7 +134,7 @@ def render_index_html(entries: list[dict], generated_at: dt.datetime, title: str
         title=title, generated_at=_format_datetime(generated_at), rows=rows, failed=failed,
         chart=chart, category_options=category_options, summary=summary,
         severities=severities,
-        has_letters=has_letters, page_size=PAGE_SIZE,
+        has_letters=has_letters, page_size=PAGE_SIZE, incomplete=False,
         # Plain JSON strings: autoescape makes them safe attribute values; the script parses them.
         row_data=json.dumps([_row_data(r) for r in rows], ensure_ascii=False),
         later_rows=json.dumps([str(make_row(r, severities, has_letters)) for r in rows[PAGE_SIZE:]], ensure_ascii=False),
@@ -144,7 +144,8 @@ def render_index_html(entries: list[dict], generated_at: dt.datetime, title: str
 
 def render_incomplete_html(started_at: dt.datetime, title: str = "年报审核汇总") -> str:
     """The index of a folder whose run is going on or was stopped: says the results are incomplete."""
-    return _env().get_template("index_incomplete.html").render(title=title, started_at=_format_datetime(started_at))
+    return _env().get_template("index_page.html").render(title=title, generated_at=_format_datetime(started_at),
+                                                          incomplete=True)
 
 
 def _row_data(row: dict[str, Any]) -> list[Any]:
