@@ -88,8 +88,9 @@ def run(folder: Path, out: Path, jobs: int, pairing: bool, scheduler: str | None
     cmd = [str(EXE), "check", str(folder), "--out", str(out), "--jobs", str(jobs)]
     cmd += [] if pairing else ["--no-pairing"]
     cmd += ["--scheduler", scheduler] if scheduler else []
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")      # a pipe left unread would fill and block
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, text=True)
     parent = workers = 0
     while True:
         parent = max(parent, _hwm(proc.pid))
@@ -101,7 +102,9 @@ def run(folder: Path, out: Path, jobs: int, pairing: bool, scheduler: str | None
         time.sleep(0.1)
     elapsed = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read()
+    log.seek(0)
+    err = log.read()
+    log.close()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"nianbao failed ({proc.returncode}): {err[-2000:]}")
     # CPU seconds of the parent and of the local workers it reaped (a loaded machine inflates wall time).
@@ -121,7 +124,7 @@ def main() -> None:
     if not args.no_dask:
         try:
             from distributed import LocalCluster
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                    silence_logs=50)
         except ImportError:
             print("Dask not installed (pip install 'nianbao[dask]'): Dask rows skipped")

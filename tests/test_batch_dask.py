@@ -16,7 +16,7 @@ distributed = pytest.importorskip("distributed", reason="Dask backend not instal
 @pytest.fixture(scope="module")
 def cluster():
     from distributed import LocalCluster
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=50) as local:
         yield local.scheduler_address
 

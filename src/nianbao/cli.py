@@ -87,12 +87,22 @@ def _run_batch(args: argparse.Namespace) -> int:
     bar = None
     if sys.stderr.isatty():
         from tqdm import tqdm
-        bar = tqdm(total=0, unit="份", desc="检查进度", file=sys.stderr)
+        bar = tqdm(total=0, unit="份", desc="读取进度" if options.pair else "检查进度", file=sys.stderr)
+
+    phase = {"reading": options.pair}
+
+    def reading(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(1)
 
     def progress(done: int, total: int, entry: dict) -> None:
         counts = entry["counts"]
         if bar is not None:
-            bar.total = total
+            if phase["reading"]:                    # phase 1 over: the same bar counts checked reports
+                phase["reading"] = False
+                bar.set_description("检查进度")
+                bar.reset(total=total)
             bar.update(1)
             return
         status = f"无法读取：{entry['error']}" if entry["error"] else (
@@ -100,7 +110,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         sys.stderr.write(f"[{done}/{total}] {_printable(entry['source'])}：{_printable(status)}\n")
 
     try:
-        summary = run_batch(args.files, options, progress)
+        summary = run_batch(args.files, options, progress, reading)
     except Interrupted as exc:
         sys.stderr.write(f"nianbao: 检查已终止，输出目录 {options.out_dir} 中的结果不完整（已标记为未完成）\n")
         return exc.status

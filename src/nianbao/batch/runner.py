@@ -112,36 +112,43 @@ class _Summary:
 
 
 def run_batch(inputs: list[str], options: BatchOptions,
-              progress: Callable[[int, int, dict[str, Any]], None] | None = None) -> BatchSummary:
+              progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+              reading: Callable[[int, int], None] | None = None) -> BatchSummary:
     """Check every input into `options.out_dir`. Raises OutputLocked (another run writes there) and
-    Interrupted (SIGTERM); never raises for one bad file."""
+    Interrupted (SIGTERM); never raises for one bad file.
+
+    `progress(done, total, entry)` after each report's final result; `reading(done, total)` after each
+    file read in phase 1 (with pairing)."""
     out = options.out_dir
     folder = OutputFolder(out)
     with folder, _signals_raise():
         found = collect(inputs, exclude=out)
         names = output_names(found.sources)
         tasks = [ReadTask(i, s, names[s]) for i, s in enumerate(found.sources)]
-        folder.begin(_placeholder() if options.pages else None)
         settings = WorkSettings(pack=options.pack, pages=options.pages, letters=options.letters,
                                 out_dir=None if options.scheduler else str(out))
         summary = _Summary(out)
         identities: dict[int, Identity] = {}
+        # The backend first: a cluster that cannot be reached leaves the last run's results untouched.
         with make_executor(settings, jobs=options.jobs, cache_dir=str(folder.work_dir), timeout=options.timeout,
                            memory_mb=options.memory_mb, scheduler=options.scheduler,
-                           ship_bytes=options.ship_bytes) as executor, summary:
-            stream = _paired(executor, tasks, identities) if options.pair else executor.check(tasks)
-            for outcome in stream:
-                for rel, data in outcome.files.items():
-                    folder.write_bytes(rel, data)
-                folder.record(outcome.page)
-                folder.record(outcome.letter)
-                if outcome.identity is not None:
-                    identities[outcome.seq] = outcome.identity
-                entry = summary.add(outcome)
-                if progress:
-                    progress(len(summary.entries), len(tasks), entry)
-            duplicates = _duplicates(tasks, identities, summary.entries)
-            summary.finish(found.not_checked, duplicates)
+                           ship_bytes=options.ship_bytes) as executor:
+            folder.begin(_placeholder() if options.pages else None)
+            with summary:
+                stream = (_paired(executor, tasks, identities, reading) if options.pair
+                          else executor.check(tasks))
+                for outcome in stream:
+                    for rel, data in outcome.files.items():
+                        folder.write_bytes(rel, data)
+                    folder.record(outcome.page)
+                    folder.record(outcome.letter)
+                    if outcome.identity is not None:
+                        identities[outcome.seq] = outcome.identity
+                    entry = summary.add(outcome)
+                    if progress:
+                        progress(len(summary.entries), len(tasks), entry)
+                duplicates = _duplicates(tasks, identities, summary.entries)
+                summary.finish(found.not_checked, duplicates)
         for name in ("findings.json", "findings.csv", "findings.xlsx"):
             folder.record(name)
         summary.entries.sort(key=lambda e: e["seq"])
@@ -154,9 +161,12 @@ def run_batch(inputs: list[str], options: BatchOptions,
     return BatchSummary(summary.entries, out, found.not_checked, duplicates)
 
 
-def _paired(executor, tasks: list[ReadTask], identities: dict[int, Identity]) -> Iterator[ReportOutcome]:
+def _paired(executor, tasks: list[ReadTask], identities: dict[int, Identity],
+            reading: Callable[[int, int], None] | None) -> Iterator[ReportOutcome]:
     """Phase 1 for every file, pairing, then phase 2; files that failed to read are final after phase 1."""
-    for read in executor.read(tasks):
+    for done, read in enumerate(executor.read(tasks), start=1):
+        if reading:
+            reading(done, len(tasks))
         if read.failed is not None:
             yield read.failed
         else:
