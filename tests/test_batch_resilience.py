@@ -36,8 +36,13 @@ def reports_of(out: Path) -> dict[str, dict]:
 
 
 def only_finding(report: dict) -> str:
+    """The one parse.unreadable finding's message (the pack's wording sets digits without spaces)."""
     assert [f["category"] for f in report["findings"]] == ["parse.unreadable"], report["findings"]
     return report["findings"][0]["message"]
+
+
+def same_words(needle: str, text: str) -> bool:
+    return needle.replace(" ", "") in text.replace(" ", "")
 
 
 def children(pid: int) -> set[int]:
@@ -97,7 +102,7 @@ def test_worker_killed_mid_batch_costs_that_report_only(tmp_path):
     assert "Traceback" not in stderr
     reports = reports_of(out)
     assert len(reports) == 7
-    assert only_finding(reports["0-long.pdf"]).endswith(WORKER_DIED)
+    assert WORKER_DIED in only_finding(reports["0-long.pdf"])
     for i in range(6):                               # a fresh worker checked every other report
         assert {f["rule"] for f in reports[f"r{i:02d}.txt"]["findings"]} >= {"fee-statement", "date-deadline"}
     assert "已检查 7 份报告（无法读取 1 份）" in stdout
@@ -107,16 +112,17 @@ def test_worker_killed_mid_batch_costs_that_report_only(tmp_path):
 def test_worker_over_its_time_is_stopped_and_the_run_goes_on(tmp_path, capsys):
     folder = tmp_path / "in"
     copies(folder, 2)
-    slow_pdf(folder / "long.pdf")
+    slow_pdf(folder / "long.pdf", copies=50)          # about 10 s to read on a quiet machine
     out = tmp_path / "out"
     started = time.monotonic()
-    code = main(["check", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "1"])
-    assert time.monotonic() - started < 30
+    code = main(["check", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "4"])
+    assert time.monotonic() - started < 60
     assert code == 1
     reports = reports_of(out)
-    assert only_finding(reports["long.pdf"]).endswith(worker_timeout(1)) and "处理超时（限额 1 秒）" in worker_timeout(1)
+    assert same_words(worker_timeout(4), only_finding(reports["long.pdf"]))
+    assert worker_timeout(4) == "处理超时（限额 4 秒）"
     assert {f["rule"] for f in reports["r00.txt"]["findings"]} >= {"fee-statement"}
-    assert "处理超时（限额 1 秒）" in capsys.readouterr().err
+    assert "处理超时（限额 4 秒）" in capsys.readouterr().err
 
 
 def test_worker_memory_limit_applies(tmp_path, capsys):
@@ -131,7 +137,7 @@ def test_worker_memory_limit_applies(tmp_path, capsys):
     assert code == 1 and len(reports) == 2
     for report in reports.values():
         message = only_finding(report)
-        assert "内存超过限额" in message or message.endswith(WORKER_DIED)
+        assert "内存超过限额" in message or WORKER_DIED in message
     # The default limit (1 GiB) leaves a real report room.
     assert main(["check", str(folder), "--out", str(out), "--jobs", "1"]) == 1
     assert all(len(r["findings"]) > 1 for r in reports_of(out).values())
@@ -227,6 +233,7 @@ def test_inputs_that_cannot_be_checked_are_listed(tmp_path, capsys):
     (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff")
     (folder / "bundle.zip").write_bytes(b"PK\x03\x04")
     (folder / "bundle.rar").write_bytes(b"Rar!")
+    (folder / "~$sample.docx").write_bytes(b"\x0bowner")
     (folder / "gone.pdf").symlink_to(tmp_path / "nowhere.pdf")
     os.mkfifo(folder / "pipe.txt")
     (folder / "sub").mkdir()
@@ -238,14 +245,16 @@ def test_inputs_that_cannot_be_checked_are_listed(tmp_path, capsys):
     data = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert sorted(Path(r["source"]).name for r in data["reports"]) == ["nested.txt", "sample.txt"]
     reasons = {Path(n["source"]).name: n["reason"] for n in data["not_checked"]}
-    assert set(reasons) == {"old.doc", "wps.wps", "photo.jpg", "bundle.zip", "bundle.rar", "gone.pdf", "pipe.txt"}
+    assert set(reasons) == {"old.doc", "wps.wps", "photo.jpg", "bundle.zip", "bundle.rar", "gone.pdf", "pipe.txt",
+                            "~$sample.docx"}
+    assert "临时文件" in reasons["~$sample.docx"]
     assert "另存为 .docx 或 PDF" in reasons["old.doc"] and "另存为 .docx 或 PDF" in reasons["wps.wps"]
     assert "图片" in reasons["photo.jpg"] and "解压" in reasons["bundle.zip"] and "解压" in reasons["bundle.rar"]
     assert "链接指向的文件不存在" in reasons["gone.pdf"] and "命名管道" in reasons["pipe.txt"]
     index = (out / "index.html").read_text(encoding="utf-8")
     for name, reason in reasons.items():
         assert name in index and f"未检查：{reason}" in index
-    assert "未检查 7 个文件" in captured.out and "未检查：" in captured.out
+    assert "未检查 8 个文件" in captured.out and "未检查：" in captured.out
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder; an unreadable folder needs an ordinary user")

@@ -123,6 +123,8 @@ def _walk(top: Path, found: Inputs, skip: Path | None) -> None:
             special = _special_reason(mode)
             if special:
                 found.not_checked.append(NotChecked(str(child), special))
+            elif name.startswith("~$"):
+                found.not_checked.append(NotChecked(str(child), "Word/WPS 打开文档时生成的临时文件，未检查"))
             elif child.suffix.lower() in REPORT_SUFFIXES:
                 found.sources.append(str(child))
             else:
