@@ -41,6 +41,7 @@ def _checker(pack: str | None):
 def warm(pack: str | None) -> None:
     """Load what every task needs before workers fork from the parent, so none loads it again."""
     checker = _checker(pack)
+    from .. import engine  # noqa: F401  (imported here: a worker short of memory may not manage it)
     from ..outputs.html_report import _env
     _env().get_template("report_page.html")         # compiled once here, inherited by every worker
     if pack is None:

@@ -88,6 +88,10 @@ class LocalExecutor(Executor):
             return WORKER_DIED
         except concurrent.futures.CancelledError:
             return WORKER_DIED
+        except MemoryError:
+            return worker.MEMORY_EXCEEDED
+        except Exception as exc:       # the worker failed even to report its failure: still only this file
+            return f"内部错误（{type(exc).__name__}），请将此文件提交给 nianbao 维护者"
         return None
 
     def _run(self, items, fn, args, on_failure):
