@@ -119,7 +119,7 @@ def _run_batch(args: argparse.Namespace) -> int:
             bar.close()
     out = summary.out_dir
     skipped = f"，未检查 {len(summary.not_checked)} 个文件（原因见汇总页）" if summary.not_checked else ""
-    sys.stdout.write(f"已检查 {len(summary.entries)} 份报告（无法读取 {summary.unreadable} 份）{skipped}，"
+    sys.stdout.write(f"已检查 {summary.reports} 份报告（无法读取 {summary.unreadable} 份）{skipped}，"
                      f"共发现错误 {summary.errors} 项。\n结果：{out / 'index.html'}、{out / 'findings.json'}、"
                      f"{out / 'findings.csv'}、{out / 'findings.xlsx'}\n")
     for item in summary.not_checked:

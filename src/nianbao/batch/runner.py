@@ -43,18 +43,12 @@ class BatchOptions:
 
 @dataclass
 class BatchSummary:
-    entries: list[dict[str, Any]]
     out_dir: Path
+    reports: int = 0                 # reports checked (unreadable ones included)
+    errors: int = 0                  # error-severity findings, all reports together
+    unreadable: int = 0              # files that could not be read
     not_checked: list[NotChecked] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def errors(self) -> int:
-        return sum(e["counts"].get("error", 0) for e in self.entries)
-
-    @property
-    def unreadable(self) -> int:
-        return sum(1 for e in self.entries if e["error"])
 
 
 class Interrupted(BaseException):
@@ -67,13 +61,18 @@ class Interrupted(BaseException):
 
 @dataclass
 class _Summary:
-    """findings.json/.csv/.xlsx as temp files filled as results arrive; renamed into place only at the end."""
+    """findings.json/.csv/.xlsx as temp files filled as results arrive; renamed into place only at the end.
+    Index entries are spooled to a file in the run's private folder, not kept in memory."""
     out: Path
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    spool_path: Path
+    counts: BatchSummary = None      # type: ignore[assignment]
     done: bool = False
 
     def __enter__(self) -> "_Summary":
         from ..outputs.tables import CsvWriter, XlsxWriter
+        self.counts = BatchSummary(self.out)
+        self._offsets: list[tuple[int, int]] = []          # (seq, offset in the spool): 16 bytes a report
+        self._spool = open(self.spool_path, "wb")
         self._json_ctx = atomic_open(self.out / "findings.json", "w")
         self._json = self._json_ctx.__enter__()
         self._json.write('{"reports": [\n')
@@ -81,17 +80,32 @@ class _Summary:
         return self
 
     def add(self, outcome: ReportOutcome) -> dict[str, Any]:
-        if self.entries:
+        if self.counts.reports:
             self._json.write(",\n")
         data = outcome.to_json()
         self._json.write(json.dumps(data, ensure_ascii=False))
         self._csv.add(data)
         self._xlsx.add(data)
         entry = outcome.index_entry()
-        self.entries.append(entry)
+        self._offsets.append((outcome.seq, self._spool.tell()))
+        self._spool.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+        self.counts.reports += 1
+        self.counts.errors += int((entry["counts"] or {}).get("error", 0))
+        self.counts.unreadable += 1 if entry["error"] else 0
         return entry
 
+    def entries(self, notes: dict[int, str]) -> Iterator[dict[str, Any]]:
+        """The index entries in input order, read back from the spool, with the duplicate notes."""
+        with open(self.spool_path, "rb") as fh:
+            for seq, offset in sorted(self._offsets):
+                fh.seek(offset)
+                entry = json.loads(fh.readline())
+                if seq in notes:
+                    entry["duplicate"] = notes[seq]
+                yield entry
+
     def finish(self, not_checked: list[NotChecked], duplicates: list[dict[str, Any]]) -> None:
+        self._spool.close()
         self._json.write("\n],\n" + json.dumps({"not_checked": [n.to_json() for n in not_checked],
                                                 "duplicates": duplicates}, ensure_ascii=False)[1:] + "\n")
         self.done = True
@@ -106,6 +120,7 @@ class _Summary:
     def abort(self) -> None:
         self.done = True
         err = RuntimeError("aborted")
+        self._spool.close()
         self._json_ctx.__exit__(RuntimeError, err, None)
         self._csv.close(False)
         self._xlsx.close(False)
@@ -127,7 +142,7 @@ def run_batch(inputs: list[str], options: BatchOptions,
         tasks = [ReadTask(i, s, names[s]) for i, s in enumerate(found.sources)]
         settings = WorkSettings(pack=options.pack, pages=options.pages, letters=options.letters,
                                 out_dir=None if options.scheduler else str(out))
-        summary = _Summary(out)
+        summary = _Summary(out, folder.work_dir / "entries.jsonl")
         identities: dict[int, Identity] = {}
         # The backend first: a cluster that cannot be reached leaves the last run's results untouched.
         with make_executor(settings, jobs=options.jobs, cache_dir=str(folder.work_dir), timeout=options.timeout,
@@ -146,19 +161,20 @@ def run_batch(inputs: list[str], options: BatchOptions,
                         identities[outcome.seq] = outcome.identity
                     entry = summary.add(outcome)
                     if progress:
-                        progress(len(summary.entries), len(tasks), entry)
-                duplicates = _duplicates(tasks, identities, summary.entries)
+                        progress(summary.counts.reports, len(tasks), entry)
+                duplicates, notes = _duplicates(tasks, identities)
                 summary.finish(found.not_checked, duplicates)
         for name in ("findings.json", "findings.csv", "findings.xlsx"):
             folder.record(name)
-        summary.entries.sort(key=lambda e: e["seq"])
         if options.pages:
-            from ..outputs.index_page import render_index_html
-            atomic_write_text(out / "index.html", render_index_html(
-                summary.entries, dt.datetime.now().replace(microsecond=0), not_checked=found.not_checked))
+            from ..outputs.index_page import write_index_html
+            write_index_html(out / "index.html", lambda: summary.entries(notes),
+                             dt.datetime.now().replace(microsecond=0), not_checked=found.not_checked)
             folder.record("index.html")
         folder.finish(folder.previous_files())
-    return BatchSummary(summary.entries, out, found.not_checked, duplicates)
+    result = summary.counts
+    result.not_checked, result.duplicates = found.not_checked, duplicates
+    return result
 
 
 def _paired(executor, tasks: list[ReadTask], identities: dict[int, Identity],
@@ -188,28 +204,23 @@ def _paired(executor, tasks: list[ReadTask], identities: dict[int, Identity],
         yield outcome
 
 
-def _duplicates(tasks: list[ReadTask], identities: dict[int, Identity],
-                entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Duplicate groups for findings.json; each member's index entry gets a note saying which it is."""
+def _duplicates(tasks: list[ReadTask], identities: dict[int, Identity]) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """Duplicate groups for findings.json, and for the index a note per member saying which it is."""
     groups: list[DuplicateGroup] = duplicate_groups(sorted(identities), identities)
-    by_seq = {e["seq"]: e for e in entries}
-    found = []
+    found, notes = [], {}
     for g in groups:
         current = tasks[g.current].source
         for seq in g.members:
-            entry = by_seq.get(seq)
-            if entry is None:
-                continue
             if seq == g.current:
-                entry["duplicate"] = ("另有内容完全相同的重复文件" if g.identical else
-                                      "同一机关同一年度有多份文件，以本文件为该年度报告（修改时间较新者，其次文件较大者）")
-                continue
-            same = identities[seq].sha256 == identities[g.current].sha256
-            entry["duplicate"] = (f"与 {Path(current).name} 内容完全相同（重复文件）" if same else
-                                  f"同一机关同一年度另有 {Path(current).name}，跨年度比对以该文件为准")
+                notes[seq] = ("另有内容完全相同的重复文件" if g.identical else
+                              "同一机关同一年度有多份文件，以本文件为该年度报告（修改时间较新者，其次文件较大者）")
+            elif identities[seq].sha256 == identities[g.current].sha256:
+                notes[seq] = f"与 {Path(current).name} 内容完全相同（重复文件）"
+            else:
+                notes[seq] = f"同一机关同一年度另有 {Path(current).name}，跨年度比对以该文件为准"
         found.append({"agency": g.agency_key, "year": g.year, "identical": g.identical, "current": current,
                       "files": [tasks[s].source for s in g.members]})
-    return found
+    return found, notes
 
 
 def _placeholder() -> str:
