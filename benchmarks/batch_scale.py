@@ -118,10 +118,12 @@ def main() -> None:
     ap.add_argument("--large-only-jobs2", action="store_true",
                     help="at sizes above the smallest, run only --jobs 2 with and without pairing")
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--only", default=None, metavar="BACKEND:JOBS:PAIRING",
+                    help="run one configuration at every size, e.g. local:2:yes (parent memory from small to large)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     cluster = None
-    if not args.no_dask:
+    if not args.no_dask and (args.only is None or args.only.startswith("dask")):
         try:
             from distributed import LocalCluster
             cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
@@ -140,6 +142,9 @@ def main() -> None:
                 configs = [("local", 2, True), ("local", 2, False)]
             if cluster is not None and (n == sizes[0] or not args.large_only_jobs2):
                 configs.append(("dask", 2, True))
+            if args.only:
+                backend, jobs, pairing = args.only.split(":")
+                configs = [(backend, int(jobs), pairing == "yes")]
             for backend, jobs, pairing in configs:
                 out = Path(tmp) / f"out-{n}-{backend}-{jobs}-{pairing}"
                 r = run(folder, out, jobs, pairing, cluster.scheduler_address if backend == "dask" else None)
