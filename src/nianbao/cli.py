@@ -133,12 +133,12 @@ def _printable(text: str) -> str:
 
 
 def _cmd_letter(args: argparse.Namespace) -> int:
-    import datetime as dt
     from pathlib import Path
 
     from .atomic import atomic_write_text
     from .checker import Checker
-    from .outputs.letter import NoFindings, render_letter_html, write_letter_docx
+    from .outputs.letter import NoFindings, letter_context, render_letter_html, write_letter_docx
+    from .settings import load, overrides_from_args
 
     checker = Checker(args.pack)
     result = checker.check(args.file, previous=args.previous)
@@ -146,19 +146,21 @@ def _cmd_letter(args: argparse.Namespace) -> int:
         sys.stderr.write(f"nianbao: {args.file}: {result.unreadable}\n")
         return EXIT_USAGE
     active = checker.pack_of(result)
-    options = {"sender": args.sender, "reference": args.reference, "contact": args.contact,
-               "deadline_days": args.deadline_days, "include_info": True if args.include_info else None,
-               "template": args.template}
     out = Path(args.out) if args.out else Path("reports_out") / "letters" / f"{Path(args.file).stem}.{args.format}"
-    today = dt.date.today()
+    settings = load(out.parent, overrides_from_args(args))      # nianbao.toml, then the flags
+    options = {**settings.options(), "include_info": True if args.include_info else None, "template": args.template}
+    day = settings.letter_date()
     try:
+        note = letter_context(result, active, day, options).get("deadline_note")
         if args.format == "docx":
-            write_letter_docx(result, active, today, out, options)
+            write_letter_docx(result, active, day, out, options)
         else:
-            atomic_write_text(out, render_letter_html(result, active, today, options))
+            atomic_write_text(out, render_letter_html(result, active, day, options))
     except NoFindings as exc:
         sys.stdout.write(f"{args.file}：{exc.message}\n")
         return EXIT_OK
+    if note:
+        sys.stderr.write(f"nianbao: {note}\n")
     sys.stdout.write(f"已生成整改函：{out}（错误 {result.count('error')} 项，警告 {result.count('warning')} 项）\n")
     return EXIT_OK
 
@@ -182,7 +184,7 @@ def _cmd_rules_test(args: argparse.Namespace) -> int:
 
 
 def _cmd_rules_lint(args: argparse.Namespace) -> int:
-    from .ruletools import lint_pack
+    from .packs import lint_pack
 
     problems = lint_pack(args.pack)
     for problem in problems:
@@ -197,7 +199,7 @@ def _cmd_rules_doc(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from .atomic import atomic_write_text
-    from .ruletools import render_rules_doc
+    from .packs import render_rules_doc
 
     html = render_rules_doc(args.pack, dt.datetime.now().replace(microsecond=0))
     out = args.out or f"reports_out/rules-{os.path.basename(os.path.normpath(args.pack)).removesuffix('.yaml')}.html"
@@ -207,7 +209,7 @@ def _cmd_rules_doc(args: argparse.Namespace) -> int:
 
 
 def _cmd_rules_diff(args: argparse.Namespace) -> int:
-    from .ruletools import diff_packs, format_diff
+    from .packs import diff_packs, format_diff
 
     changes = diff_packs(args.pack_a, args.pack_b)
     sys.stdout.write(format_diff(args.pack_a, args.pack_b, changes).rstrip("\n") + "\n")
@@ -228,6 +230,8 @@ def _cmd_rules_list(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .cli_letters import add_settings_flags
+
     parser = _Parser(prog="nianbao", description="政府信息公开工作年度报告合规检查工具")
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
@@ -257,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="在 Dask 分布式集群上运行批量检查，例如 tcp://192.168.1.10:8786（需安装 nianbao[dask]）")
     p.add_argument("--ship-bytes", action="store_true",
                    help="与 --scheduler 一起使用：把文件内容随任务发送给各计算节点（节点无需访问同一共享目录）")
+    add_settings_flags(p, "批量模式整改函的")
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("letter", help="为一份报告生成审核意见函（整改通知），HTML 或 Word（.docx）")
@@ -265,10 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="PATH", help="输出文件（默认 reports_out/letters/<报告文件名>.<格式>）")
     p.add_argument("--pack", default=None, help="规则包名称或路径（默认按报告模板版本选择）")
     p.add_argument("--previous", default=None, metavar="LAST_YEAR", help="同一机关上一年度的报告，用于跨年度检查")
-    p.add_argument("--sender", default=None, help="发文机关（默认取规则包 letter.sender）")
-    p.add_argument("--reference", default=None, help="发文字号")
-    p.add_argument("--contact", default=None, help="联系人及电话")
-    p.add_argument("--deadline-days", type=int, default=None, metavar="N", help="整改期限（自今日起的天数）")
+    add_settings_flags(p)
     p.add_argument("--include-info", action="store_true", help="把“提示”级别的问题也写入函件")
     p.add_argument("--template", default=None, metavar="PATH", help="自定义函件模板（Jinja2，沙箱中渲染）")
     p.set_defaults(func=_cmd_letter)
@@ -293,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("pack", nargs="?", default="gov-2021", metavar="PACK", help="规则包名称或路径（默认 gov-2021）")
     r.set_defaults(func=_cmd_rules_list)
     rules.set_defaults(func=lambda a: (rules.print_help(), EXIT_USAGE)[1])
+    from . import cli_letters
+    cli_letters.add_commands(sub)
     return parser
 
 

@@ -42,7 +42,7 @@ def warm(pack: str | None) -> None:
     """Load what every task needs before workers fork from the parent, so none loads it again."""
     checker = _checker(pack)
     from .. import engine  # noqa: F401  (imported here: a worker short of memory may not manage it)
-    from ..outputs.html_report import _env
+    from ..outputs.pages import _env
     _env().get_template("report_page.html")         # compiled once here, inherited by every worker
     if pack is None:
         from ..template import available_templates
@@ -152,7 +152,8 @@ def _evaluate(task: ReadTask, settings: WorkSettings, report, previous, identity
         if settings.pages:
             from ..outputs.html_report import render_report_html
             outcome.page = f"reports/{task.name}.html"
-            _emit(outcome, settings, outcome.page, render_report_html(result, pack, checked_at))
+            _emit(outcome, settings, outcome.page, render_report_html(result, pack, checked_at,
+                                                                      index_href="../index.html"))
         if settings.letters and result.findings:
             from ..outputs.letter import NoFindings, render_letter_html
             try:

@@ -1,4 +1,4 @@
-"""HTML outputs: one self-contained audit page per report, and a batch index page.
+"""HTML outputs: one self-contained audit page per report (the batch index page: index_page.py).
 
 Both pages are single files with inline CSS (and, for the index, one small
 inline script): no external assets, no network, readable on screen and
@@ -15,22 +15,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any
-from urllib.parse import quote
 
-import jinja2
-
-from ..findings import SEVERITY_CN, SEVERITY_ORDER, CheckResult, Finding
-from ..model import Fact, Location, Report
-from ..findings import CATEGORY_CN
+from ..findings import CATEGORY_CN, LEVEL_CN, SEVERITY_CN, SEVERITY_ORDER, CheckResult, Finding
+from ..metadata import DATE_SOURCE_CN
+from ..model import Fact, Report
 from ..packs import CATEGORIES, Pack
 from ..template import Template, describe
+from . import source_view
+from .compare_view import year_comparison
+from .index_page import render_index_html  # noqa: F401  (the batch and tests import it from here)
+from .pages import (SEVERITIES, _env, _file_name, _format_date, _format_datetime, _where, category_cn,  # noqa: F401
+                    cell_id, format_value, safe_href)
 
 assert set(CATEGORY_CN) == set(CATEGORIES), "every fixed category needs a Chinese name"
 
-LEVEL_CN = {"government": "本级政府", "department": "政府部门"}
-SEVERITIES = ("error", "warning", "info")
 _CN_NUMS = "一二三四五六七八九十"
 # Titles of table 3's numbered result groups, as the 2021 template prints them.
 _T3_GROUP_TITLES = {"三": "不予公开", "四": "无法提供", "五": "不予处理", "六": "其他处理"}
@@ -40,96 +39,6 @@ _T2_BLOCK_OF_ROW = {"section2.licensing": "第二十条第（五）项", "sectio
                     "section2.coercion": "第二十条第（六）项"}
 _EVIDENCE_TEXT_LIMIT = 120
 _SECTION_TEXT_LIMIT = 36
-
-
-def category_cn(category: str) -> str:
-    return CATEGORY_CN.get(category, category)
-
-
-# ---------------------------------------------------------------------------
-# Jinja2 environment: package templates, autoescape always on.
-_ENV: jinja2.Environment | None = None
-
-
-def _env() -> jinja2.Environment:
-    global _ENV
-    if _ENV is None:
-        _ENV = jinja2.Environment(
-            loader=jinja2.PackageLoader("nianbao", "templates"),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-    return _ENV
-
-
-# ---------------------------------------------------------------------------
-# Small formatting helpers (all return Chinese text for people).
-def cell_id(name: str) -> str:
-    """Anchor id of a redrawn table cell: section3.new.total -> cell-section3-new-total."""
-    return "cell-" + re.sub(r"[^A-Za-z0-9_-]", "-", name.replace(".", "-"))
-
-
-def _fmt_number(value: float) -> str:
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def format_value(value: Any) -> str:
-    if value is None:
-        return "（空白）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return _fmt_number(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
-
-
-def _format_datetime(moment: dt.datetime) -> str:
-    text = f"{moment.year}年{moment.month}月{moment.day}日 {moment.hour:02d}:{moment.minute:02d}"
-    if moment.tzinfo is not None:
-        offset = moment.utcoffset()
-        if offset is not None:
-            minutes = int(offset.total_seconds() // 60)
-            sign = "+" if minutes >= 0 else "-"
-            text += f"（UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}）"
-    return text
-
-
-def _format_date(value: Any) -> str:
-    if isinstance(value, dt.date):
-        return f"{value.year}年{value.month}月{value.day}日"
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        y, m, d = (int(p) for p in value.split("-"))
-        return f"{y}年{m}月{d}日"
-    return str(value) if value else ""
-
-
-def _where(location: Location | None) -> str:
-    return location.describe() if location is not None else ""
-
-
-def _file_name(source: str) -> str:
-    return PurePath(source.replace("\\", "/")).name or source
-
-
-def safe_href(link: str | None) -> str | None:
-    """A relative file path (as the batch runner gives it) as a percent-encoded relative URL.
-
-    Anything that looks like a URL with a scheme (javascript:, http:, …), an
-    absolute path or a network path is refused: the index only links to files
-    written beside it.
-    """
-    if not link:
-        return None
-    text = str(link).replace("\\", "/")
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text) or text.startswith("/"):
-        return None
-    return quote(text, safe="/")
-
 
 # ---------------------------------------------------------------------------
 # The per-report page
@@ -165,10 +74,11 @@ class _PageBuilder:
         self.findings: list[Finding] = result.sorted_findings()
         self.highlights = _Highlights()
         for number, finding in enumerate(self.findings, 1):
-            mark = _Mark(number, finding.severity, finding.title)
+            mark = _Mark(number, finding.severity, finding.heading)
             for name in finding.fields:
                 self.highlights.add(name, mark)
         self.drawn: dict[str, str] = {}        # field name -> anchor id of what the page draws for it
+        self.compared: set[int] = set()        # sections shown beside last year's
 
     # ---- header -------------------------------------------------------
     def header(self, checked_at: dt.datetime) -> dict[str, Any]:
@@ -180,7 +90,10 @@ class _PageBuilder:
         level_fact = report.meta.get("level") if report is not None else None
         version = meta("template") or self.template.version
         signed = meta("date")
+        source = report.meta.get("date_source") if report is not None else None
         return {
+            "date_label": DATE_SOURCE_CN.get(str(source.value), "落款日期") if source is not None else "落款日期",
+            "date_source": (source.raw or "") if source is not None and source.value != "signature" else "",
             "agency": str(agency) if agency else "",
             "year": str(year) if year else "",
             "level": LEVEL_CN.get(str(level), "未识别") if level else "未识别",
@@ -401,12 +314,18 @@ class _PageBuilder:
         if isinstance(value, dt.date) or (name.startswith(("meta.date", "prev.meta.date")) and isinstance(value, str)):
             return _format_date(value)
         text = format_value(value)
-        if re.fullmatch(r"section[1-6]", name) and isinstance(value, str) and len(text) > _SECTION_TEXT_LIMIT:
+        if (re.fullmatch(r"section[1-6]", name) and isinstance(value, str) and len(text) > _SECTION_TEXT_LIMIT
+                and self._is_section_text(name, value)):
             # The whole text of a section: its opening words are enough to recognise it.
             return text[:_SECTION_TEXT_LIMIT].rstrip() + f"……（该部分全文共{len(text)}字）"
         if len(text) > _EVIDENCE_TEXT_LIMIT:
             text = text[:_EVIDENCE_TEXT_LIMIT].rstrip() + f"……（共{len(text)}字）"
         return text
+
+    def _is_section_text(self, name: str, value: str) -> bool:
+        """The whole text of a section (not a sentence quoted from it, as copied-text evidence is)."""
+        section = self.report.sections.get(int(name[7:])) if self.report is not None else None
+        return section is None or section.text == value
 
     def finding_groups(self) -> list[dict[str, Any]]:
         groups: list[dict[str, Any]] = []
@@ -454,7 +373,12 @@ class _PageBuilder:
                 continue
             others.append({"label": describe(self.template, name), "href": f"#{self.drawn[name]}"})
         cells = [f"#{self.drawn[n]}" for n in finding.fields if n in self.drawn]
+        compared = [f"#compare-{n[7:]}" for n in finding.fields if finding.category == "text.copied"
+                    if re.fullmatch(r"section[1-9]", n) and int(n[7:]) in self.compared]
+        report = self.report
         return {
+            "headline": finding.heading, "compare": compared[0] if compared else None,
+            "places": source_view.places(report.format, [e.location for e in finding.evidence]) if report else [],
             "number": number, "id": f"finding-{number}", "severity": finding.severity,
             "severity_label": SEVERITY_CN.get(finding.severity, finding.severity),
             "title": finding.title, "rule": finding.rule, "category": finding.category,
@@ -474,9 +398,17 @@ class _PageBuilder:
         return out
 
 
-def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime) -> str:
-    """The audit page for one checked report: a complete, self-contained HTML document."""
+def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime,
+                       index_href: str | None = None) -> str:
+    """The audit page for one checked report: a complete, self-contained HTML document.
+
+    `index_href`: the batch index relative to the page (e.g. ../index.html), linked from the page and
+    from every finding; None for a page of its own."""
     page = _PageBuilder(result, pack)
+    comparison = year_comparison(result.report, result.previous_report, pack.template,
+                                 float(pack.params.get("copied_similarity") or 90))
+    if comparison:
+        page.compared = {int(c["id"].rsplit("-", 1)[1]) for c in comparison["sections"]}
     # Tables and sections first: they record which fields the page draws, so findings can link to them.
     sections = page.sections()
     tables = {"table2": page.table2(), "table3": page.table3(), "table4": page.table4()}
@@ -494,13 +426,9 @@ def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime)
         unchecked=page.unchecked(),
         has_report=result.report is not None,
         severity_cn=SEVERITY_CN,
+        comparison=comparison,
+        index_href=safe_href(index_href),
     )
-
-
-def render_index_html(*args, **kwargs) -> str:
-    """The batch index page (kept here for callers of this module; it lives in `index_page`)."""
-    from .index_page import render_index_html as render
-    return render(*args, **kwargs)
 
 
 __all__ = ["render_report_html", "render_index_html", "CATEGORY_CN", "category_cn", "cell_id", "safe_href"]

@@ -15,9 +15,9 @@ import datetime as dt
 import json
 from typing import Any, Callable, Iterable, Iterator
 
-from ..findings import SEVERITY_CN
+from ..findings import LEVEL_CN, SEVERITY_CN
 from ..packs import CATEGORIES
-from .html_report import LEVEL_CN, SEVERITIES, _env, _file_name, _format_date, _format_datetime, category_cn, safe_href
+from .pages import SEVERITIES, _env, _file_name, _format_date, _format_datetime, category_cn, safe_href
 
 PAGE_SIZE = 100
 
