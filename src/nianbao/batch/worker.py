@@ -42,6 +42,7 @@ def warm(pack: str | None) -> None:
     """Load what every task needs before workers fork from the parent, so none loads it again."""
     checker = _checker(pack)
     from .. import engine  # noqa: F401  (imported here: a worker short of memory may not manage it)
+    from ..outputs import letter  # noqa: F401  (and not again in every fresh worker)
     from ..outputs.pages import _env
     _env().get_template("report_page.html")         # compiled once here, inherited by every worker
     if pack is None:
