@@ -50,7 +50,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             from .cli_store import export_folder
             export_folder(db, args.out, letters=not args.no_letters)
         return status
-    if args.out or args.jobs or any(os.path.isdir(f) for f in args.files):
+    if args.out or args.jobs or args.scheduler or any(os.path.isdir(f) for f in args.files):
         if args.previous:
             sys.stderr.write("nianbao: 参数错误：批量模式会自动配对相邻年度的报告，不能同时使用 --previous\n")
             return EXIT_USAGE
@@ -78,36 +78,67 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _run_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .batch import BatchOptions, default_jobs, run_batch
+    from .batch import BatchOptions, Interrupted, default_jobs, run_batch
 
+    if args.timeout is not None and args.timeout < 0 or args.worker_memory is not None and args.worker_memory < 0:
+        sys.stderr.write("nianbao: 参数错误：--timeout 和 --worker-memory 不能为负数\n")
+        return EXIT_USAGE
+    if args.ship_bytes and not args.scheduler:
+        sys.stderr.write("nianbao: 参数错误：--ship-bytes 只能与 --scheduler 一起使用\n")
+        return EXIT_USAGE
     options = BatchOptions(out_dir=Path(args.out or "reports_out"), pack=args.pack,
                            jobs=args.jobs or default_jobs(), letters=not args.no_letters,
-                           pair=not args.no_pairing)
+                           pair=not args.no_pairing, scheduler=args.scheduler, ship_bytes=args.ship_bytes)
+    if args.timeout is not None:
+        options.timeout = args.timeout or None
+    if args.worker_memory is not None:
+        options.memory_mb = args.worker_memory
     bar = None
     if sys.stderr.isatty():
         from tqdm import tqdm
-        bar = tqdm(total=0, unit="份", desc="检查进度", file=sys.stderr)
+        bar = tqdm(total=0, unit="份", desc="读取进度" if options.pair else "检查进度", file=sys.stderr)
+
+    phase = {"reading": options.pair}
+
+    def reading(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(1)
 
     def progress(done: int, total: int, entry: dict) -> None:
         counts = entry["counts"]
         if bar is not None:
-            bar.total = total
+            if phase["reading"]:                    # phase 1 over: the same bar counts checked reports
+                phase["reading"] = False
+                bar.set_description("检查进度")
+                bar.reset(total=total)
             bar.update(1)
             return
         status = f"无法读取：{entry['error']}" if entry["error"] else (
             f"错误 {counts.get('error', 0)}，警告 {counts.get('warning', 0)}，提示 {counts.get('info', 0)}")
-        sys.stderr.write(f"[{done}/{total}] {entry['source']}：{status}\n")
+        sys.stderr.write(f"[{done}/{total}] {_printable(entry['source'])}：{_printable(status)}\n")
 
     try:
-        summary = run_batch(args.files, options, progress)
+        summary = run_batch(args.files, options, progress, reading)
+    except Interrupted as exc:
+        sys.stderr.write(f"nianbao: 检查已终止，输出目录 {options.out_dir} 中的结果不完整（已标记为未完成）\n")
+        return exc.status
     finally:
         if bar is not None:
             bar.close()
     out = summary.out_dir
-    sys.stdout.write(f"已检查 {len(summary.entries)} 份报告（无法读取 {summary.unreadable} 份），"
+    skipped = f"，未检查 {len(summary.not_checked)} 个文件（原因见汇总页）" if summary.not_checked else ""
+    sys.stdout.write(f"已检查 {summary.reports} 份报告（无法读取 {summary.unreadable} 份）{skipped}，"
                      f"共发现错误 {summary.errors} 项。\n结果：{out / 'index.html'}、{out / 'findings.json'}、"
                      f"{out / 'findings.csv'}、{out / 'findings.xlsx'}\n")
+    for item in summary.not_checked:
+        sys.stdout.write(f"未检查：{_printable(item.source)}：{item.reason}\n")
     return EXIT_FINDINGS if summary.errors else EXIT_OK
+
+
+def _printable(text: str) -> str:
+    """A file name or message for the terminal: control characters (escape sequences) shown escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
 
 
 def _cmd_letter(args: argparse.Namespace) -> int:
@@ -235,6 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-letters", action="store_true", help="批量模式下不生成整改函")
     p.add_argument("--no-pairing", action="store_true",
                    help="批量模式下不自动配对同一机关相邻年度的报告（默认配对，用于跨年度检查）")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="批量模式下每份文件每个处理阶段的时间限额（秒，默认 120；0 表示不限），超时的文件记为无法读取")
+    p.add_argument("--worker-memory", type=int, default=None, metavar="MIB",
+                   help="批量模式下每个工作进程可用的内存（地址空间，MiB，默认 1024；0 表示不限）")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="在 Dask 分布式集群上运行批量检查，例如 tcp://192.168.1.10:8786（需安装 nianbao[dask]）")
+    p.add_argument("--ship-bytes", action="store_true",
+                   help="与 --scheduler 一起使用：把文件内容随任务发送给各计算节点（节点无需访问同一共享目录）")
     add_settings_flags(p, "批量模式整改函的")
     p.set_defaults(func=_cmd_check)
 

@@ -1,18 +1,25 @@
-"""Pair reports of the same agency across years, for cross-year checks in a batch.
+"""Pair reports of the same agency across years, and find two reports of one agency and year.
+
+Works on the facts a batch's workers parsed once (agency key, year, content
+hash, size, modification time): nothing here reads a file.
 
 Agency names are printed with or without the higher levels
 (`淮安市洪泽区人民政府` / `洪泽区人民政府`) and a government may title its
 report with the bare place name (`交城县`). `agency_key` folds those.
+
+Two files of one agency and year: with the same content they are duplicates;
+with different content the one taken as that year's report (the one next
+year's report is compared with) is the later-modified file, then the larger
+one, then the first in input order (a resubmission is usually the newer file).
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from typing import Hashable, Mapping, Sequence, TypeVar
 
-from .document import Block
-from .errors import NianbaoError
-from .model import Location, Report
-from . import metadata
+K = TypeVar("K", bound=Hashable)
 
 # A leading province/city that is followed by a lower unit (…市 then …区/县): dropped.
 _HIGHER = re.compile(r"^[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|自治州|州|盟|地区)(?=[\u4e00-\u9fff]{1,8}?(?:市|区|县|旗))")
@@ -34,35 +41,11 @@ def agency_key(name: str | None) -> str | None:
     return key or None
 
 
-def identify(path: str) -> tuple[str | None, int | None]:
-    """(agency key, report year) from the title, reading as little of the file as possible."""
-    try:
-        lines = _title_lines(path)
-    except NianbaoError:
-        return None, None
-    except Exception:  # identification is best effort; the check itself reports unreadable files
-        return None, None
-    report = Report(source=path, format="")
-    metadata.extract(report, lines, None, None)  # type: ignore[arg-type]
-    year = report.meta_value("year")
-    return agency_key(report.meta_value("agency")), year if isinstance(year, int) else None
+def pair_reports(sources: Sequence[K], ids: Mapping[K, tuple[str | None, int | None]]) -> dict[K, K]:
+    """source -> last year's report of the same agency, where the batch holds one.
 
-
-def _title_lines(path: str) -> list[Block]:
-    with open(path, "rb") as fh:
-        head = fh.read(8192)
-    from .ingest import read_document, sniff_format
-    if sniff_format(path, head) == "pdf":
-        import pdfplumber
-        with pdfplumber.open(path) as pdf:
-            text = pdf.pages[0].extract_text() or "" if pdf.pages else ""
-        return [Block.line(t.strip(), Location(path, page=1)) for t in text.splitlines() if t.strip()][:12]
-    doc = read_document(path)
-    return [b for b in doc.blocks if b.kind == "line"][:12]
-
-
-def pair_reports(sources: list[str], ids: dict[str, tuple[str | None, int | None]]) -> dict[str, str]:
-    """source -> last year's report of the same agency, where the batch holds one."""
+    Where a year holds several reports of the agency, the first in `sources` is that year's.
+    """
     by_key: dict[tuple[str, int], str] = {}
     for source in sources:
         key, year = ids.get(source, (None, None))
@@ -74,3 +57,37 @@ def pair_reports(sources: list[str], ids: dict[str, tuple[str | None, int | None
         if key and year and (key, year - 1) in by_key:
             pairs[source] = by_key[(key, year - 1)]
     return pairs
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Several inputs of one agency and year."""
+    agency_key: str
+    year: int
+    members: tuple              # input keys, in input order
+    current: Hashable           # the one taken as that year's report
+    identical: bool             # every member has the same content
+
+
+def duplicate_groups(order: Sequence[K], ids: Mapping[K, "object"]) -> list[DuplicateGroup]:
+    """Groups of inputs with the same agency key and year. `ids[k]` has agency_key, year, sha256, size, mtime."""
+    groups: dict[tuple[str, int], list[K]] = {}
+    for k in order:
+        ident = ids.get(k)
+        if ident is not None and ident.agency_key and ident.year:
+            groups.setdefault((ident.agency_key, ident.year), []).append(k)
+    found = []
+    for (key, year), members in groups.items():
+        if len(members) < 2:
+            continue
+        rank = {k: i for i, k in enumerate(members)}
+        current = max(members, key=lambda k: (ids[k].mtime, ids[k].size, -rank[k]))
+        identical = len({ids[k].sha256 for k in members}) == 1
+        found.append(DuplicateGroup(key, year, tuple(members), current, identical))
+    return found
+
+
+def current_first(order: Sequence[K], groups: list[DuplicateGroup]) -> list[K]:
+    """`order` with every group's current member first (stable), so `pair_reports` takes it as its year's."""
+    currents = {g.current for g in groups}
+    return sorted(order, key=lambda k: k not in currents)

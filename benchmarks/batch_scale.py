@@ -1,0 +1,180 @@
+"""Batch scale: throughput and peak memory (parent and workers) side by side, in one run.
+
+Generates text reports from the corpus seeds with varied agencies, years and
+figures (two consecutive years per agency, so pairing has work to do), then
+runs the real command `nianbao check DIR --out OUT` as a subprocess for each
+configuration and prints, side by side:
+
+  reports, backend, --jobs, pairing: seconds, reports/s, peak RSS of the parent, peak RSS of any worker
+
+and the targets: pairing <= 1.1x no-pairing; --jobs 2 >= 1.8x --jobs 1; time linear and parent
+memory flat from the smallest to the largest size. Peak RSS is each process's VmHWM, polled from /proc.
+
+Usage: .venv/bin/python benchmarks/batch_scale.py [--sizes 1000,10000] [--large-only-jobs2] [--no-dask]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("NIANBAO_CORPUS", REPO.parent / "shared" / "corpus"))
+EXE = Path(sys.executable).parent / "nianbao"
+_CHARS = "安平和兴宁德泰丰乐康永福昌盛华阳山河湖海东西南北中清远新长"
+_YEAR = re.compile(r"20(1\d|2\d)")
+_COUNT = re.compile(r"(\d{2,5})(\s*条)")
+
+
+def _seed_agency(text: str) -> str:
+    """The place name a seed's title starts with (交城县, 盐湖区…)."""
+    for line in text.splitlines():
+        m = re.search(r"([\u4e00-\u9fff]{1,8}?(?:县|区|市))", line)
+        if m:
+            return m.group(1)
+    raise SystemExit("a seed without an agency name")
+
+
+def generate(folder: Path, count: int, seed: int = 7) -> None:
+    """`count` text reports: agency k gets the seed's report for its year and the year before."""
+    rng = random.Random(seed)
+    seeds = sorted((CORPUS / "seeds").glob("*.txt"))
+    if not seeds:
+        raise SystemExit(f"no seed reports in {CORPUS / 'seeds'}")
+    texts = [(s.read_text(encoding="utf-8"), _seed_agency(s.read_text(encoding="utf-8"))) for s in seeds]
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        agency_no, shift = divmod(i, 2)
+        text, place = texts[agency_no % len(texts)]
+        a, b, c = (_CHARS[(agency_no // len(_CHARS) ** k) % len(_CHARS)] for k in range(3))
+        name = f"{a}{b}{c}{place[-1]}"
+        body = text.replace(place, name)
+        body = _YEAR.sub(lambda m: str(int(m.group(0)) - shift), body)
+        body = _COUNT.sub(lambda m: f"{max(1, int(int(m.group(1)) * rng.uniform(0.8, 1.2)))}{m.group(2)}", body)
+        (folder / f"{i:05d}.txt").write_text(body, encoding="utf-8")
+
+
+def _hwm(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                kids = [int(k) for k in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += kids
+            todo += kids
+    return found
+
+
+def run(folder: Path, out: Path, jobs: int, pairing: bool, scheduler: str | None = None) -> dict:
+    cmd = [str(EXE), "check", str(folder), "--out", str(out), "--jobs", str(jobs)]
+    cmd += [] if pairing else ["--no-pairing"]
+    cmd += ["--scheduler", scheduler] if scheduler else []
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")      # a pipe left unread would fill and block
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    parent = workers = 0
+    while True:
+        parent = max(parent, _hwm(proc.pid))
+        for kid in _descendants(proc.pid):
+            workers = max(workers, _hwm(kid))
+        done, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    elapsed = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    log.seek(0)
+    err = log.read()
+    log.close()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"nianbao failed ({proc.returncode}): {err[-2000:]}")
+    # CPU seconds of the parent and of the local workers it reaped (a loaded machine inflates wall time).
+    return {"seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime, "parent": parent / 1024,
+            "workers": workers / 1024}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--large-only-jobs2", action="store_true",
+                    help="at sizes above the smallest, run only --jobs 2 with and without pairing")
+    ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--only", default=None, metavar="BACKEND:JOBS:PAIRING",
+                    help="run one configuration at every size, e.g. local:2:yes (parent memory from small to large)")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    cluster = None
+    if not args.no_dask and (args.only is None or args.only.startswith("dask")):
+        try:
+            from distributed import LocalCluster
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                   silence_logs=50)
+        except ImportError:
+            print("Dask not installed (pip install 'nianbao[dask]'): Dask rows skipped")
+    rows: dict[tuple, dict] = {}
+    print(f"{'reports':>7} {'backend':>7} {'jobs':>4} {'pairing':>7} {'seconds':>8} {'reports/s':>9} {'CPU s':>7} "
+          f"{'parent MiB':>10} {'worker MiB':>10}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="nianbao-scale-") as tmp:
+        for n in sizes:
+            folder = Path(tmp) / f"in-{n}"
+            generate(folder, n)
+            configs = [("local", 1, True), ("local", 1, False), ("local", 2, True), ("local", 2, False)]
+            if args.large_only_jobs2 and n != sizes[0]:
+                configs = [("local", 2, True), ("local", 2, False)]
+            if cluster is not None and (n == sizes[0] or not args.large_only_jobs2):
+                configs.append(("dask", 2, True))
+            if args.only:
+                backend, jobs, pairing = args.only.split(":")
+                configs = [(backend, int(jobs), pairing == "yes")]
+            for backend, jobs, pairing in configs:
+                out = Path(tmp) / f"out-{n}-{backend}-{jobs}-{pairing}"
+                r = run(folder, out, jobs, pairing, cluster.scheduler_address if backend == "dask" else None)
+                rows[(n, backend, jobs, pairing)] = r
+                worker = f"{r['workers']:10.1f}" if backend == "local" else f"{'(cluster)':>10}"
+                print(f"{n:>7} {backend:>7} {jobs:>4} {'yes' if pairing else 'no':>7} {r['seconds']:8.1f} "
+                      f"{n / r['seconds']:9.1f} {r['cpu']:7.1f} {r['parent']:10.1f} {worker}", flush=True)
+                import shutil
+                shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
+    if cluster is not None:
+        cluster.close()
+    print()
+    for n in sizes:
+        if (n, "local", 2, False) in rows and (n, "local", 2, True) in rows:
+            ratio = rows[(n, "local", 2, True)]["seconds"] / rows[(n, "local", 2, False)]["seconds"]
+            cpu = rows[(n, "local", 2, True)]["cpu"] / rows[(n, "local", 2, False)]["cpu"]
+            print(f"{n} reports: pairing costs {ratio:.2f}x no-pairing with --jobs 2 (target <= 1.1x); CPU {cpu:.2f}x")
+        if (n, "local", 1, True) in rows and (n, "local", 2, True) in rows:
+            speedup = rows[(n, "local", 1, True)]["seconds"] / rows[(n, "local", 2, True)]["seconds"]
+            print(f"{n} reports: --jobs 2 is {speedup:.2f}x --jobs 1 (target >= 1.8x)")
+    small, large = sizes[0], sizes[-1]
+    a, b = rows.get((small, "local", 2, True)), rows.get((large, "local", 2, True))
+    if a and b and large != small:
+        per_a, per_b = a["seconds"] / small, b["seconds"] / large
+        print(f"time per report: {per_a * 1000:.1f} ms at {small}, {per_b * 1000:.1f} ms at {large} "
+              f"({per_b / per_a:.2f}x; linear = 1.0x)")
+        print(f"parent peak RSS: {a['parent']:.1f} MiB at {small}, {b['parent']:.1f} MiB at {large} "
+              f"({b['parent'] / a['parent']:.2f}x; flat = 1.0x)")
+
+
+if __name__ == "__main__":
+    main()

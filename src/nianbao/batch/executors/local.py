@@ -1,0 +1,128 @@
+"""Local worker processes that the run survives: pebble's ProcessPool.
+
+Why pebble rather than multiprocessing.Pool or concurrent.futures: a
+multiprocessing.Pool waits forever for the result of a worker that was
+killed (SIGKILL, the kernel's OOM killer), and neither it nor
+ProcessPoolExecutor can stop one task that overruns its time (the latter
+breaks the whole pool when a worker dies). pebble gives each task its own
+timeout, kills and replaces the worker that overran or died, and reports
+that task's failure (`TimeoutError`, `ProcessExpired`) while the others go on.
+It is small, pure Python and maintained.
+
+Each worker: an address-space limit (RLIMIT_AS, default 1 GiB) so one
+hostile file cannot take the machine's memory; SIGINT ignored (Ctrl-C goes
+to the whole terminal process group; the parent stops the workers itself,
+so no worker prints a traceback); and on Linux it dies with the parent
+(PR_SET_PDEATHSIG), so even a parent killed with SIGKILL leaves no orphan.
+Workers are forked from a parent that has already loaded the packs, and are
+replaced after `MAX_TASKS` reports to keep their memory flat.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import signal
+import sys
+from typing import Iterable, Iterator
+
+from ..tasks import WORKER_DIED, EvalTask, Identity, ReadOutcome, ReadTask, ReportOutcome, WorkSettings, worker_timeout
+from .. import worker
+from ..folder import close_inherited_locks
+from .base import Executor, failed_check, failed_read, stream
+
+DEFAULT_MEMORY_MB = 1024
+DEFAULT_TIMEOUT = 120.0
+MAX_TASKS = 500
+
+
+def _init_worker(memory_mb: int) -> None:
+    import faulthandler
+    faulthandler.disable()          # a worker that crashes is reported with its file, not as a C traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    close_inherited_locks()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() == 1:        # the parent died before the line above ran
+            os._exit(0)
+    if memory_mb:
+        import resource
+        limit = memory_mb * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+class LocalExecutor(Executor):
+    writes_outputs = True
+
+    def __init__(self, settings: WorkSettings, jobs: int, cache_dir: str,
+                 timeout: float | None = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB):
+        super().__init__(settings)
+        from pebble import ProcessPool
+
+        worker.warm(settings.pack)
+        self.jobs, self.timeout, self.cache_dir = jobs, timeout or None, cache_dir
+        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self._pool = ProcessPool(max_workers=jobs, max_tasks=MAX_TASKS, initializer=_init_worker,
+                                 initargs=(memory_mb,), context=context)
+        self._closed = False
+
+    def _wait(self, futures: set) -> tuple[set, set]:
+        return concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
+
+    def _failure(self, future) -> str | None:
+        """Why a task gave no result: the worker died or overran; None when it answered."""
+        from pebble import ProcessExpired
+        try:
+            future.result()
+        except concurrent.futures.TimeoutError:
+            return worker_timeout(self.timeout or 0)
+        except ProcessExpired:
+            return WORKER_DIED
+        except concurrent.futures.CancelledError:
+            return WORKER_DIED
+        except MemoryError:
+            return worker.MEMORY_EXCEEDED
+        except Exception as exc:       # the worker failed even to report its failure: still only this file
+            return f"内部错误（{type(exc).__name__}），请将此文件提交给 nianbao 维护者"
+        return None
+
+    def _run(self, items, fn, args, on_failure):
+        def submit(item):
+            return self._pool.schedule(fn, args=args(item), timeout=self.timeout)
+
+        def outcome(item, future):
+            reason = self._failure(future)
+            return on_failure(item, reason) if reason else future.result()
+        return stream(items, submit, self._wait, outcome, window=self.jobs * 4)
+
+    def read(self, tasks: Iterable[ReadTask]) -> Iterator[ReadOutcome]:
+        return self._run(tasks, worker.read_phase, lambda t: (t, self.settings, self.cache_dir),
+                         lambda t, reason: failed_read(t, self.settings, reason))
+
+    def evaluate(self, tasks: Iterable[tuple[EvalTask, Identity]]) -> Iterator[ReportOutcome]:
+        return self._run(tasks, worker.evaluate_phase, lambda ti: (ti[0], self.settings, self.cache_dir, ti[1]),
+                         lambda ti, reason: failed_check(ti[0].read, self.settings, reason))
+
+    def check(self, tasks: Iterable[ReadTask]) -> Iterator[ReportOutcome]:
+        return self._run(tasks, worker.check_phase, lambda t: (t, self.settings),
+                         lambda t, reason: failed_check(t, self.settings, reason))
+
+    def release(self, seq: int) -> None:
+        try:
+            os.unlink(worker.cache_file(self.cache_dir, seq))
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._pool.stop()
+            self._pool.join()

@@ -1,0 +1,71 @@
+"""The Dask backend: a real local scheduler with two worker processes gives the findings of a local run."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REAL, REPO, SEEDS
+from nianbao.cli import main
+
+distributed = pytest.importorskip("distributed", reason="Dask backend not installed (pip install 'nianbao[dask]')")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=50) as local:
+        yield local.scheduler_address
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed corpus not found at {SEEDS}")
+    folder = tmp_path / "in"
+    (folder / "real").mkdir(parents=True)
+    for seed in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(seed, folder / seed.name)
+    for real in sorted(REAL.glob("*")):
+        if real.suffix in (".pdf", ".html", ".txt", ".md"):
+            shutil.copy(real, folder / "real" / real.name)
+    shutil.copy(REPO / "examples" / "sample-report.txt", folder / "sample.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "scan.jpg").write_bytes(b"\xff\xd8\xff")
+    return folder
+
+
+def _findings(out: Path) -> dict:
+    data = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    return {"reports": {r["source"]: r for r in data["reports"]}, "not_checked": data["not_checked"],
+            "duplicates": data["duplicates"]}
+
+
+@pytest.mark.parametrize("ship", [False, True], ids=["shared-path", "ship-bytes"])
+def test_dask_backend_gives_the_findings_of_a_local_run(cluster, corpus, tmp_path, capsys, ship):
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    assert main(["check", str(corpus), "--out", str(local), "--jobs", "2"]) == 1
+    args = ["check", str(corpus), "--out", str(remote), "--scheduler", cluster] + (["--ship-bytes"] if ship else [])
+    assert main(args) == 1
+    a, b = _findings(local), _findings(remote)
+    assert set(a["reports"]) == set(b["reports"]) and len(a["reports"]) >= 8
+    for source, report in a["reports"].items():
+        assert b["reports"][source] == report, source
+    assert a["not_checked"] == b["not_checked"] and a["duplicates"] == b["duplicates"]
+    # Cross-year pairing happened on the cluster too.
+    assert any(r.get("previous") for r in b["reports"].values())
+    # Pages and letters came back from the workers into the same outputs.
+    for kind in ("reports", "letters"):
+        assert sorted(p.name for p in (local / kind).iterdir()) == sorted(p.name for p in (remote / kind).iterdir())
+    assert (remote / "index.html").read_text(encoding="utf-8").count("data-index=") == len(a["reports"])
+    manifest = json.loads((remote / ".nianbao-manifest.json").read_text(encoding="utf-8"))
+    assert "reports/sample.html" in manifest["files"]
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys, corpus):
+    code = main(["check", str(corpus), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "无法连接 Dask 调度器" in err
