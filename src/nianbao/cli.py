@@ -86,9 +86,13 @@ def _run_batch(args: argparse.Namespace) -> int:
     if args.ship_bytes and not args.scheduler:
         sys.stderr.write("nianbao: 参数错误：--ship-bytes 只能与 --scheduler 一起使用\n")
         return EXIT_USAGE
-    options = BatchOptions(out_dir=Path(args.out or "reports_out"), pack=args.pack,
+    from .settings import load, overrides_from_args
+    out_dir = Path(args.out or "reports_out")
+    options = BatchOptions(out_dir=out_dir, pack=args.pack,
                            jobs=args.jobs or default_jobs(), letters=not args.no_letters,
-                           pair=not args.no_pairing, scheduler=args.scheduler, ship_bytes=args.ship_bytes)
+                           pair=not args.no_pairing, scheduler=args.scheduler, ship_bytes=args.ship_bytes,
+                           # the campaign's letter settings: nianbao.toml beside the outputs, then the flags
+                           letter_settings=load(out_dir, overrides_from_args(args)))
     if args.timeout is not None:
         options.timeout = args.timeout or None
     if args.worker_memory is not None:

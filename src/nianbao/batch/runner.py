@@ -39,6 +39,7 @@ class BatchOptions:
     memory_mb: int = DEFAULT_MEMORY_MB           # address space of a local worker; 0: no limit
     scheduler: str | None = None     # a Dask scheduler address: run the tasks on that cluster
     ship_bytes: bool = False         # Dask: send each file's bytes with its task (no shared folder)
+    letter_settings: Any = None      # nianbao.settings.LetterSettings (nianbao.toml + --sender…); None: defaults
 
 
 @dataclass
@@ -141,7 +142,8 @@ def run_batch(inputs: list[str], options: BatchOptions,
         names = output_names(found.sources)
         tasks = [ReadTask(i, s, names[s]) for i, s in enumerate(found.sources)]
         settings = WorkSettings(pack=options.pack, pages=options.pages, letters=options.letters,
-                                out_dir=None if options.scheduler else str(out))
+                                out_dir=None if options.scheduler else str(out),
+                                letter_settings=options.letter_settings)
         summary = _Summary(out, folder.work_dir / "entries.jsonl")
         identities: dict[int, Identity] = {}
         # The backend first: a cluster that cannot be reached leaves the last run's results untouched.
@@ -156,7 +158,8 @@ def run_batch(inputs: list[str], options: BatchOptions,
                     for rel, data in outcome.files.items():
                         folder.write_bytes(rel, data)
                     folder.record(outcome.page)
-                    folder.record(outcome.letter)
+                    for rel in outcome.letter_files or (outcome.letter,):
+                        folder.record(rel)
                     if outcome.identity is not None:
                         identities[outcome.seq] = outcome.identity
                     entry = summary.add(outcome)

@@ -27,6 +27,8 @@ class WorkSettings:
     pages: bool = True
     letters: bool = True
     out_dir: str | None = None       # workers write pages here; None: pages travel back as bytes (Dask)
+    letter_settings: Any = None      # nianbao.settings.LetterSettings: sender, reference… set once per campaign
+    letter_formats: tuple[str, ...] = ("html", "docx")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class ReportOutcome:
     error: str | None = None                     # why the file could not be read (parse.unreadable)
     page: str | None = None                      # relative paths of the files written for it
     letter: str | None = None
+    letter_files: tuple[str, ...] = ()           # every letter written (HTML and Word)
     output_error: str | None = None              # checked, but its page or letter could not be made
     files: dict[str, bytes] = field(default_factory=dict)   # outputs to write, when workers do not
     identity: Identity | None = None

@@ -156,18 +156,30 @@ def _evaluate(task: ReadTask, settings: WorkSettings, report, previous, identity
             _emit(outcome, settings, outcome.page, render_report_html(result, pack, checked_at,
                                                                       index_href="../index.html"))
         if settings.letters and result.findings:
-            from ..outputs.letter import NoFindings, render_letter_html
-            try:
-                html = render_letter_html(result, pack, checked_at.date())
-            except NoFindings:
-                html = None
-            if html is not None:
-                outcome.letter = f"letters/{task.name}.html"
-                _emit(outcome, settings, outcome.letter, html)
+            _write_letters(outcome, settings, task.name, result, pack, checked_at.date())
     except NianbaoError as exc:
         # The report was checked; only an output failed (e.g. a pack's letter template).
         outcome.output_error = exc.message
     return outcome
+
+
+def _write_letters(outcome: ReportOutcome, settings: WorkSettings, name: str, result, pack, today) -> None:
+    """The report's letter in every format, signed as the campaign's settings say (nothing when the
+    report has nothing to put to the agency: only supervisor remarks, or nothing at all)."""
+    from ..outputs.letter import write_letters
+    if settings.out_dir is not None:
+        files = write_letters(result, pack, settings.letter_settings, settings.out_dir, name,
+                              settings.letter_formats, today=today)
+    else:                                   # a remote worker: the files travel back as bytes
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            files = write_letters(result, pack, settings.letter_settings, tmp, name, settings.letter_formats,
+                                  today=today)
+            for rel in files.values():
+                outcome.files[rel] = (Path(tmp) / rel).read_bytes()
+    if files:
+        outcome.letter = files.get("html") or next(iter(files.values()))
+        outcome.letter_files = tuple(files.values())
 
 
 def _emit(outcome: ReportOutcome, settings: WorkSettings, rel: str, text: str) -> None:
