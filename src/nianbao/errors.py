@@ -1,11 +1,17 @@
 """User-facing errors. Each carries the file it concerns and a one-line Chinese message.
 
-Exit statuses (documented in README.md):
-  0  no error-severity finding
-  1  at least one error-severity finding
-  2  usage error, or an input that cannot be read at all (single-file commands)
+Exit statuses (documented in README.md, set only by `cli.main`):
+  0    no error-severity finding
+  1    at least one error-severity finding
+  2    a failure the user can cause and fix: usage, an input that cannot be read (single-file
+       commands), a rule pack that cannot be loaded, an output location that cannot be written,
+       a limit set wrongly in the environment; one line on stderr, never a traceback
+  3    an internal error (a bug in nianbao): the only case that shows a traceback
+  130  interrupted (Ctrl-C)
 """
 from __future__ import annotations
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class NianbaoError(Exception):
@@ -30,3 +36,11 @@ class UnreadableInput(NianbaoError):
 
 class PackError(NianbaoError):
     """A rule pack cannot be loaded (YAML, schema or expression error)."""
+
+
+class OutputError(NianbaoError):
+    """An output cannot be written where the user asked (unwritable folder, a file in the way, disk full)."""
+
+
+class ConfigError(NianbaoError):
+    """A setting given by the user is malformed (e.g. a NIANBAO_MAX_* limit); `path` names the setting."""

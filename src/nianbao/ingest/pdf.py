@@ -36,6 +36,7 @@ from typing import Any, Iterable
 from ..document import Block, Cell, Document
 from ..errors import InputError, NianbaoError, UnreadableInput
 from ..model import Location, ParseNote
+from . import pdf_guard
 
 # ---------------------------------------------------------------------------
 # Text normalisation
@@ -495,6 +496,7 @@ def _read_page(page: Any) -> _PageResult:
         vertical = [e for e in rules if e["orientation"] == "v"]
         horizontal = [e for e in rules if e["orientation"] == "h"]
         if len(vertical) >= 2 and len(horizontal) >= 2:
+            pdf_guard.check_rules(len(vertical), len(horizontal), page.page_number)
             settings = dict(_TABLE_SETTINGS, explicit_vertical_lines=vertical,
                             explicit_horizontal_lines=horizontal)
             try:
@@ -639,6 +641,7 @@ def read_pdf(path: str) -> Document:
     if b"%PDF-" not in head:
         raise _unreadable(path, "文件不是有效的 PDF 文档（缺少 PDF 文件头），可能已损坏或并非 PDF 文件")
     truncated = _looks_truncated(path)
+    pdf_guard.reset()
 
     doc = Document(source=path, format="pdf")
     results: list[tuple[int, _PageResult]] = []
@@ -648,6 +651,7 @@ def read_pdf(path: str) -> Document:
     pdf = None
     try:
         pdf = pdfplumber.open(path)
+        pdf_guard.check_pages(pdf.doc)
         for page in pdf.pages:
             try:
                 res = _read_page(page)
@@ -665,13 +669,14 @@ def read_pdf(path: str) -> Document:
     except (MemoryError, KeyboardInterrupt):
         raise
     except Exception as exc:  # pdfminer raises many kinds; none may leak out
-        raise _describe_failure(path, exc, truncated) from None
+        raise pdf_guard.failure(path) or _describe_failure(path, exc, truncated) from None
     finally:
         if pdf is not None:
             try:
                 pdf.close()
             except Exception:
                 pass
+    pdf_guard.raise_if_tripped(path)      # a budget failure a library caught and went past
 
     if total_chars == 0:
         if truncated:
