@@ -10,7 +10,6 @@ output folder: one HTML page (and letter) per report, `index.html`,
 from __future__ import annotations
 
 import datetime as dt
-import json
 import multiprocessing
 import os
 import sys
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from . import strict_json
 from .atomic import atomic_open, atomic_write_text
 from .errors import NianbaoError
 
@@ -196,7 +196,7 @@ def run_batch(inputs: list[str], options: BatchOptions,
                 entries.append(item["entry"])
                 if i > 1:
                     js.write(",\n")
-                js.write(json.dumps(item["report"], ensure_ascii=False))
+                js.write(strict_json.dumps(item["report"]))
                 csv_out.add(item["report"])
                 xlsx_out.add(item["report"])
                 if progress:

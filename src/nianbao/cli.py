@@ -1,18 +1,19 @@
 """The `nianbao` command: one verb per job.
 
-Exit status: 0 no error-severity finding; 1 error findings present;
-2 usage error or unreadable input.
+Exit status (errors.py): 0 no error-severity finding; 1 error findings present;
+2 a failure the user can cause (usage, input, pack, output location); 3 internal error.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+import traceback
 
-from .errors import NianbaoError, UnreadableInput
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+from . import limits, strict_json
+from .errors import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, NianbaoError,
+                     UnreadableInput, describe_os_error)
+from .terminal import safe, safe_line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,7 +27,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
     report = read_report(args.file, template=args.template)
     if args.format == "json":
-        json.dump(report_to_json(report), sys.stdout, ensure_ascii=False, indent=2)
+        strict_json.dump(report_to_json(report), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(report_to_text(report))
@@ -59,14 +60,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
         except UnreadableInput as exc:
             # A report file whose content cannot be read (scan, encrypted, corrupt): one
             # parse.unreadable finding in the output, the one-line reason on stderr.
-            sys.stderr.write(f"nianbao: {exc}\n")
+            sys.stderr.write(f"nianbao: {safe_line(str(exc))}\n")
             failures.append(unreadable_json(path, exc.message))
             continue
         except NianbaoError as exc:
             if len(args.files) == 1:
                 raise
             # Several files: one bad file is reported and the others are still checked.
-            sys.stderr.write(f"nianbao: {exc}\n")
+            sys.stderr.write(f"nianbao: {safe_line(str(exc))}\n")
             failures.append(unreadable_json(path, exc.message))
             continue
         active = pack or load_pack(str(report.meta_value("template")))
@@ -79,13 +80,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
             previous = previous_by_template[version]
         results.append(check_report(report, active, previous))
     if args.format == "json":
-        json.dump({"reports": [r.to_json() for r in results] + failures}, sys.stdout, ensure_ascii=False, indent=2)
+        strict_json.dump({"reports": [r.to_json() for r in results] + failures}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         texts = [result_to_text(r) for r in results]
         texts += [f"══ {f['source']}\n\n【错误】\n  ● 报告内容可以读取  [parse.unreadable · unreadable]\n"
                   f"    {f['findings'][0]['message']}\n" for f in failures]
-        sys.stdout.write("\n".join(texts))
+        sys.stdout.write(safe("\n".join(texts)))
     if failures and not results and len(args.files) == 1:
         return EXIT_USAGE            # the one input could not be read
     return EXIT_FINDINGS if failures or any(r.has_errors for r in results) else EXIT_OK
@@ -284,21 +285,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. The one place that turns failures into exit statuses (see errors.py)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
     try:
+        limits.current()                     # a malformed NIANBAO_MAX_* stops the run before any work
         return args.func(args)
     except NianbaoError as exc:
-        sys.stderr.write(f"nianbao: {exc}\n")
+        sys.stderr.write(f"nianbao: {safe_line(str(exc))}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("nianbao: 已中断\n")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:
+        # Inputs are read through ingest (InputError); what is left is an output location
+        # the user named: unwritable, full, a file where a folder should be.
+        sys.stderr.write(f"nianbao: {safe_line(describe_os_error(exc))}\n")
+        return EXIT_USAGE
+    except Exception:
+        traceback.print_exc()
+        sys.stderr.write("nianbao: 内部错误（程序缺陷，并非输入问题），请将以上信息报告给维护人员\n")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

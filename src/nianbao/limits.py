@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import functools
 import os
 import re
 from dataclasses import dataclass, fields
@@ -80,7 +81,17 @@ _ACTIVE: contextvars.ContextVar[Limits | None] = contextvars.ContextVar("nianbao
 def current() -> Limits:
     """The limits in force: those set by `using`, else the environment's (read at each call)."""
     active = _ACTIVE.get()
-    return active if active is not None else Limits.from_env()
+    if active is not None:
+        return active
+    return _from_env_values(tuple(os.environ.get(name) for name in _ENV_NAMES))
+
+
+_ENV_NAMES = tuple(env_name(f.name) for f in fields(Limits))
+
+
+@functools.lru_cache(maxsize=8)
+def _from_env_values(values: tuple[str | None, ...]) -> Limits:
+    return Limits.from_env({k: v for k, v in zip(_ENV_NAMES, values) if v is not None})
 
 
 @contextlib.contextmanager

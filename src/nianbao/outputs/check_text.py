@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..findings import SEVERITY_CN, CheckResult
+from ..terminal import safe
 
 _LEVEL_CN = {"government": "本级政府", "department": "政府部门"}
 
@@ -38,4 +39,4 @@ def result_to_text(result: CheckResult, show_unchecked: bool = True) -> str:
     if not result.findings:
         out.append("")
         out.append("  未发现问题。")
-    return "\n".join(out) + "\n"
+    return safe("\n".join(out)) + "\n"        # report text is shown, never obeyed by the terminal
