@@ -18,8 +18,8 @@ import errno as _errno
 
 _OS_ERRORS_CN = {
     _errno.EACCES: "没有写入权限", _errno.EPERM: "没有操作权限", _errno.ENOSPC: "磁盘空间不足",
-    _errno.EROFS: "位于只读文件系统", _errno.ENOTDIR: "路径中有一部分不是目录", _errno.EISDIR: "目标是一个目录",
-    _errno.ENAMETOOLONG: "文件名过长", _errno.ENOENT: "路径不存在", _errno.EEXIST: "目标已存在",
+    _errno.EROFS: "位于只读文件系统", _errno.ENOTDIR: "路径中有一部分是文件而不是目录", _errno.EISDIR: "目标是一个目录",
+    _errno.ENAMETOOLONG: "文件名过长", _errno.ENOENT: "路径不存在", _errno.EEXIST: "路径中有一部分是文件而不是目录",
     _errno.EDQUOT: "超出磁盘配额",
 }
 

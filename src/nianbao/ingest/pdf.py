@@ -672,10 +672,7 @@ def read_pdf(path: str) -> Document:
         raise pdf_guard.failure(path) or _describe_failure(path, exc, truncated) from None
     finally:
         if pdf is not None:
-            try:
-                pdf.close()
-            except Exception:
-                pass
+            pdf_guard.close(pdf)
     pdf_guard.raise_if_tripped(path)      # a budget failure a library caught and went past
 
     if total_chars == 0:

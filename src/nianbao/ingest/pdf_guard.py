@@ -183,6 +183,17 @@ def check_rules(vertical: int, horizontal: int, page: int) -> None:
         raise _trip(f"PDF 第{page}页的表格线交点超过 {budget:,} 个", "table_cells")
 
 
+def close(pdf) -> None:
+    """Close a pdfplumber PDF without listing its pages (its own close() lists them all first)."""
+    try:
+        if hasattr(pdf, "_pages"):
+            pdf.close()
+        elif not pdf.stream_is_external:
+            pdf.stream.close()
+    except Exception:       # closing is best effort: the file is read or refused already
+        pass
+
+
 def failure(path: str) -> UnreadableInput | None:
     """The budget this PDF went over, as the one-line refusal, or None."""
     exc = _TRIPPED.get()

@@ -20,12 +20,10 @@ _RATIO_FLOOR = 1 << 20       # small parts compress well and are harmless: ratio
 def check_zip(path: str, zf: zipfile.ZipFile) -> None:
     lim = _limits.current()
     infos = [info for info in zf.infolist() if not info.is_dir()]
-    declared = 0
+    if sum(info.file_size for info in infos) > lim.docx_inflated_bytes:
+        raise _bomb(path, lim.docx_inflated_bytes)
     for info in infos:
-        declared += info.file_size
         _check_part(path, info, info.file_size, lim)
-        if declared > lim.docx_inflated_bytes:
-            raise _bomb(path, lim.docx_inflated_bytes)
     total = 0
     for info in infos:
         size = 0

@@ -1,0 +1,294 @@
+"""Hostile inputs: each is one clear line (or one parse.unreadable entry) within 1 GiB and 30 s.
+
+Every case runs `nianbao` in a subprocess limited to 1 GiB of address space
+(RLIMIT_AS) and 30 seconds, with the default budgets (src/nianbao/limits.py),
+and asserts what a user sees: the exit status, the one line on stderr naming
+the file and the limit, and that no traceback is shown. The files are built by
+tests/hostile.py.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import hostile
+from conftest import REPO
+
+GIB = 1024 ** 3
+TIMEOUT = 30
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (GIB, GIB))
+
+
+def nianbao(*args: str, env: dict | None = None, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
+    """Run the CLI as a user would, bounded in memory and time; the elapsed time is on the result."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_MAX_")}
+    environ.update(PYTHONIOENCODING="utf-8", **(env or {}))
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", *args], capture_output=True, text=True,
+                          encoding="utf-8", errors="replace", env=environ, cwd=str(REPO),
+                          preexec_fn=_limit_memory, timeout=timeout, stdin=subprocess.DEVNULL)
+    proc.elapsed = time.monotonic() - start
+    return proc
+
+
+def one_line(proc: subprocess.CompletedProcess, path: Path, *words: str) -> str:
+    """The single non-empty stderr line: it names the file and says each of `words`; no traceback."""
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr[-3000:]
+    assert str(path) in lines[0], lines[0]
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def refused(path: Path, *words: str, status: int = 2) -> str:
+    """`nianbao check FILE`: refused with status 2, one line, and one parse.unreadable entry in the output."""
+    proc = nianbao("check", str(path), "--format", "json")
+    assert proc.returncode == status, (proc.returncode, proc.stderr[-3000:])
+    line = one_line(proc, path, *words)
+    data = json.loads(proc.stdout)
+    [entry] = data["reports"]
+    assert [f["category"] for f in entry["findings"]] == ["parse.unreadable"]
+    reason = line.split(f"{path}: ", 1)[1]
+    assert reason in entry["findings"][0]["message"]
+    assert proc.elapsed < TIMEOUT
+    return line
+
+
+# ---------------------------------------------------------------------------
+# Budgets
+
+
+def test_zip_bomb_docx_is_refused_naming_the_limit(tmp_path):
+    path = hostile.zip_bomb_docx(tmp_path)
+    assert path.stat().st_size < 1024 * 1024                 # 300 MB inflated from a few hundred KB
+    refused(path, "Word 文件解压后超过 200 MB", "限额", "NIANBAO_MAX_DOCX_INFLATED_BYTES", "压缩炸弹")
+
+
+def test_docx_part_inflating_a_hundredfold_is_refused(tmp_path):
+    path = hostile.zip_bomb_docx(tmp_path, inflated=64 * 1024 * 1024)     # within the 200 MB in total
+    refused(path, "word/media/image1.png 压缩比超过 100 倍", "NIANBAO_MAX_ZIP_RATIO", "压缩炸弹")
+
+
+def test_docx_with_a_huge_xml_part_is_refused(tmp_path):
+    path = hostile.xml_bomb_docx(tmp_path)
+    refused(path, "word/document.xml", "NIANBAO_MAX_", "压缩炸弹")
+
+
+def test_docx_grid_span_bomb_is_refused(tmp_path):
+    path = hostile.grid_span_docx(tmp_path)
+    assert path.stat().st_size < 40_000
+    refused(path, "gridSpan=2000000000", "超过 1000", "NIANBAO_MAX_SPAN")
+
+
+def test_html_colspan_bomb_is_refused(tmp_path):
+    path = tmp_path / "colspan.html"
+    path.write_bytes(hostile.colspan_html())
+    refused(path, "colspan=1000000000", "NIANBAO_MAX_SPAN")
+
+
+def test_html_spans_within_budget_but_a_huge_grid_are_refused(tmp_path):
+    path = tmp_path / "grid.html"
+    path.write_bytes(hostile.rowspan_grid_html())
+    assert path.stat().st_size < 100_000
+    refused(path, "表格单元格", "100,000", "NIANBAO_MAX_TABLE_CELLS")
+
+
+def test_flate_bomb_pdf_is_refused(tmp_path):
+    path = tmp_path / "flate.pdf"
+    path.write_bytes(hostile.flate_bomb_pdf())
+    assert path.stat().st_size < 1024 * 1024                 # 300 MB of content from a few hundred KB
+    refused(path, "数据流解压后超过 128 MB", "NIANBAO_MAX_PDF_STREAM_BYTES", "压缩炸弹")
+
+
+def test_pdf_with_a_huge_page_count_is_refused(tmp_path):
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(hostile.many_pages_pdf())
+    refused(path, "PDF 页数超过 2,000 页", "NIANBAO_MAX_PAGES")
+
+
+def test_pdf_page_drawing_millions_of_characters_is_refused(tmp_path):
+    path = tmp_path / "chars.pdf"
+    path.write_bytes(hostile.chars_bomb_pdf())
+    assert path.stat().st_size < 20_000
+    refused(path, "第1页绘制的字符超过 50,000 个", "NIANBAO_MAX_PAGE_CHARS")
+
+
+def test_a_limit_can_be_raised_or_lowered_from_the_environment(tmp_path):
+    path = tmp_path / "report.txt"
+    path.write_text(hostile.sample_text(), encoding="utf-8")
+    assert nianbao("check", str(path)).returncode == 1            # the sample's own findings
+    proc = nianbao("check", str(path), env={"NIANBAO_MAX_FILE_BYTES": "1K"})
+    assert proc.returncode == 2
+    one_line(proc, path, "超过 1 KB", "NIANBAO_MAX_FILE_BYTES")
+    proc = nianbao("check", str(path), env={"NIANBAO_MAX_FILE_BYTES": "lots"})
+    assert proc.returncode == 2
+    one_line(proc, Path("NIANBAO_MAX_FILE_BYTES"), "无效")
+
+
+def test_repeated_headings_run_quickly_and_findings_quote_only_an_excerpt(tmp_path):
+    path = tmp_path / "headings.txt"
+    path.write_bytes(hostile.repeated_headings_text())
+    assert 750_000 < path.stat().st_size < 800_000
+    proc = nianbao("check", str(path), "--format", "json")
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert proc.elapsed < TIMEOUT
+    assert len(proc.stdout) < 40_000_000        # was 1.2 GB: every finding carried a whole section
+    [report] = json.loads(proc.stdout)["reports"]
+    values = [e["value"] for f in report["findings"] for e in f["evidence"] if isinstance(e["value"], str)]
+    assert values and max(len(v) for v in values) <= 201
+    # a section that runs on is quoted from its start, marked as cut
+    assert any(v.endswith("…") and v.startswith("本年度共主动公开政府信息100条。") for v in values)
+
+
+# ---------------------------------------------------------------------------
+# Numbers, JSON, terminal
+
+
+def _strict(text: str):
+    def refuse(name):
+        raise AssertionError(f"non-standard JSON constant {name}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_huge_numbers_are_invalid_values_and_json_stays_strict(tmp_path):
+    path = tmp_path / "numbers.txt"
+    path.write_text(hostile.huge_numbers_text(), encoding="utf-8")
+    proc = nianbao("parse", str(path), "--format", "json")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    values = _strict(proc.stdout)["values"]
+    assert values["section2.licensing.decisions"] == "9" * 5000            # text, for rules to flag
+    assert values["section2.penalty.decisions"] == "7" * 400 + ".5"
+    proc = nianbao("check", str(path), "--format", "json")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "Infinity" not in proc.stdout and "NaN" not in proc.stdout
+    [report] = _strict(proc.stdout)["reports"]
+    flagged = {n for f in report["findings"] if f["category"] == "value.invalid" for n in f["fields"]}
+    assert {"section2.licensing.decisions", "section2.penalty.decisions"} <= flagged
+
+
+def test_control_characters_and_ansi_escapes_never_reach_the_terminal(tmp_path):
+    path = tmp_path / "ansi.txt"
+    path.write_text(hostile.with_agency(hostile.ANSI_AGENCY), encoding="utf-8")
+    for args in (["check", str(path)], ["parse", str(path)]):
+        proc = nianbao(*args)
+        assert proc.returncode in (0, 1), proc.stderr[-2000:]
+        shown = proc.stdout + proc.stderr
+        for raw in ("\x1b", "\x07", "\x9b"):
+            assert raw not in shown, (args, raw)
+        assert "示例县\\x1b[H\\x1b[J人民政府\\x1b]l;owned\\x07\\x9bJ" in proc.stdout   # shown, visibly escaped
+    proc = nianbao("check", str(path), "--format", "json")
+    assert "\x1b" not in proc.stdout and "\x9b" not in proc.stdout
+    [report] = _strict(proc.stdout)["reports"]
+    assert report["meta"]["agency"] == hostile.ANSI_AGENCY                  # the data itself is kept
+
+
+def test_a_file_name_with_escape_sequences_is_shown_escaped(tmp_path):
+    path = tmp_path / "bad\x1b[2Jname.txt"
+    path.write_bytes(b"")
+    proc = nianbao("check", str(path))
+    assert proc.returncode == 2
+    assert "\x1b" not in proc.stderr and "bad\\x1b[2Jname.txt" in proc.stderr
+
+
+def test_text_quoting_a_pdf_header_is_read_as_text(tmp_path):
+    path = tmp_path / "quotes-pdf.txt"
+    path.write_text(hostile.quoting_pdf_magic_text(), encoding="utf-8")
+    proc = nianbao("check", str(path), "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    [report] = _strict(proc.stdout)["reports"]
+    assert report["meta"]["agency"] == "示例县人民政府"
+    assert "parse.unreadable" not in {f["category"] for f in report["findings"]}
+
+
+# ---------------------------------------------------------------------------
+# Not a file
+
+
+def test_fifo_is_refused_at_once(tmp_path):
+    path = hostile.make_fifo(tmp_path / "report.txt")
+    for args in (["check", str(path)], ["parse", str(path)]):
+        proc = nianbao(*args, timeout=10)          # a reader that opened it would block forever
+        assert proc.returncode == 2
+        one_line(proc, path, "不是普通文件")
+
+
+@pytest.mark.parametrize("command", ["parse", "letter"])
+def test_directory_where_a_file_is_expected(tmp_path, command):
+    proc = nianbao(command, str(tmp_path))
+    assert proc.returncode == 2
+    one_line(proc, tmp_path, "这是一个目录")
+
+
+# ---------------------------------------------------------------------------
+# One error contract
+
+
+def test_unwritable_output_location_is_one_line_and_status_2(tmp_path):
+    report = tmp_path / "report.txt"
+    report.write_text(hostile.sample_text(), encoding="utf-8")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    proc = nianbao("letter", str(report), "--out", str(blocker / "letter.html"))
+    assert proc.returncode == 2
+    one_line(proc, blocker / "letter.html", "无法写入", "不是目录")
+    proc = nianbao("check", str(report), "--out", str(blocker / "out"))
+    assert proc.returncode == 2
+    one_line(proc, blocker, "无法写入")
+
+
+def test_long_agency_name_in_a_docx_letter(tmp_path):
+    report = tmp_path / "long.txt"
+    report.write_text(hostile.with_agency("示例县" + "某某机关" * 400 + "人民政府"), encoding="utf-8")
+    out = tmp_path / "letter.docx"
+    proc = nianbao("letter", str(report), "--format", "docx", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and out.stat().st_size > 0
+
+
+def test_internal_error_is_status_3_with_a_traceback(monkeypatch, capsys):
+    from nianbao import cli
+
+    def broken(args):
+        raise KeyError("bug")
+    monkeypatch.setattr(cli, "_cmd_rules_list", broken)
+    code = cli.main(["rules", "list"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "Traceback" in err and "KeyError" in err and "内部错误" in err.splitlines()[-1]
+
+
+# ---------------------------------------------------------------------------
+# A batch: every hostile file is one unreadable entry, the good report is checked
+
+
+def test_batch_of_hostile_files_finishes_and_checks_the_good_report(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text(hostile.sample_text(), encoding="utf-8")
+    hostile.grid_span_docx(folder)
+    (folder / "colspan.html").write_bytes(hostile.colspan_html())
+    (folder / "flate.pdf").write_bytes(hostile.flate_bomb_pdf())
+    (folder / "pages.pdf").write_bytes(hostile.many_pages_pdf(3000))
+    out = tmp_path / "out"
+    proc = nianbao("check", str(folder), "--out", str(out), "--jobs", "1", timeout=120)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    data = _strict((out / "findings.json").read_text(encoding="utf-8"))
+    by_name = {Path(r["source"]).name: r for r in data["reports"]}
+    assert set(by_name) == {"good.txt", "gridspan.docx", "colspan.html", "flate.pdf", "pages.pdf"}
+    assert by_name["good.txt"]["counts"]["error"] >= 1 and by_name["good.txt"]["meta"]["agency"] == "示例县人民政府"
+    for name in ("gridspan.docx", "colspan.html", "flate.pdf", "pages.pdf"):
+        [finding] = by_name[name]["findings"]
+        assert finding["category"] == "parse.unreadable" and "限额" in finding["message"], (name, finding)
