@@ -17,6 +17,7 @@ from pathlib import Path
 
 from conftest import REPO
 from fixtures_render import render_docx
+from pdf_render import pdf_file
 
 SAMPLE = REPO / "examples" / "sample-report.txt"
 MB = 1024 * 1024
@@ -125,21 +126,6 @@ def rowspan_grid_html(rows: int = 400, colspan: int = 999) -> bytes:
 # PDF
 
 
-def _pdf(objects: list[bytes], root: int) -> bytes:
-    """A PDF file of the numbered objects (1-based), with a correct cross-reference table."""
-    buf = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(buf))
-        buf += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(buf)
-    buf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        buf += b"%010d 00000 n \n" % off
-    buf += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, xref)
-    return bytes(buf)
-
-
 _FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 
 
@@ -160,7 +146,7 @@ def flate_bomb_pdf(inflated: int = 300 * MB) -> bytes:
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
         _FONT,
     ]
-    return _pdf(objects, 1)
+    return pdf_file(objects, 1)
 
 
 def many_pages_pdf(pages: int = 20_000) -> bytes:
@@ -176,7 +162,26 @@ def many_pages_pdf(pages: int = 20_000) -> bytes:
         _FONT,
     ]
     objects += [b"<< /Type /Page /Parent 2 0 R /Contents 3 0 R >>"] * pages
-    return _pdf(objects, 1)
+    return pdf_file(objects, 1)
+
+
+def ruling_bomb_pdf(lines: int = 500) -> bytes:
+    """One page of text ruled by `lines` vertical and `lines` horizontal lines: a grid of lines² cells."""
+    ops = [b"BT /F1 12 Tf 72 720 Td (2024 annual report) Tj ET", b"0.5 w"]
+    for i in range(lines):
+        x, y = 20 + i * 1.1, 20 + i * 1.5
+        ops.append(b"%.1f 20 m %.1f 770 l S" % (x, x))
+        ops.append(b"20 %.1f m 600 %.1f l S" % (y, y))
+    content = b"\n".join(ops)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        _FONT,
+    ]
+    return pdf_file(objects, 1)
 
 
 def chars_bomb_pdf(draws: int = 200_000) -> bytes:
@@ -200,7 +205,7 @@ def chars_bomb_pdf(draws: int = 200_000) -> bytes:
     objects[5] = (b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /XObject << /Y 7 0 R >> >>"
                   b" /Length %d >>\nstream\n" % len(middle_ops) + middle_ops + b"\nendstream")
     objects.append(inner)
-    return _pdf(objects, 1)
+    return pdf_file(objects, 1)
 
 
 # ---------------------------------------------------------------------------

@@ -177,6 +177,11 @@ def _pdf_bytes(pages: list[_Page], title: str) -> bytes:
     objs[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
     objs[pages_id - 1] = (b"<< /Type /Pages /Count %d /Kids [" % len(kids)
                           + b" ".join(b"%d 0 R" % k for k in kids) + b"] >>")
+    return pdf_file(objs, catalog, info)
+
+
+def pdf_file(objs: list, root: int, info: int | None = None) -> bytes:
+    """A PDF file of numbered objects (1-based; None is null) with a correct cross-reference table."""
     buf = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objs, 1):
@@ -186,8 +191,8 @@ def _pdf_bytes(pages: list[_Page], title: str) -> bytes:
     buf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
     for off in offsets:
         buf += b"%010d 00000 n \n" % off
-    buf += (b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(objs) + 1, catalog, info, xref))
+    trailer = b"/Size %d /Root %d 0 R" % (len(objs) + 1, root) + (b" /Info %d 0 R" % info if info else b"")
+    buf += b"trailer\n<< " + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
     return bytes(buf)
 
 

@@ -8,6 +8,7 @@ tests/hostile.py.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import resource
@@ -92,37 +93,22 @@ def test_docx_grid_span_bomb_is_refused(tmp_path):
     refused(path, "gridSpan=2000000000", "超过 1000", "NIANBAO_MAX_SPAN")
 
 
-def test_html_colspan_bomb_is_refused(tmp_path):
-    path = tmp_path / "colspan.html"
-    path.write_bytes(hostile.colspan_html())
-    refused(path, "colspan=1000000000", "NIANBAO_MAX_SPAN")
-
-
-def test_html_spans_within_budget_but_a_huge_grid_are_refused(tmp_path):
-    path = tmp_path / "grid.html"
-    path.write_bytes(hostile.rowspan_grid_html())
-    assert path.stat().st_size < 100_000
-    refused(path, "表格单元格", "100,000", "NIANBAO_MAX_TABLE_CELLS")
-
-
-def test_flate_bomb_pdf_is_refused(tmp_path):
-    path = tmp_path / "flate.pdf"
-    path.write_bytes(hostile.flate_bomb_pdf())
-    assert path.stat().st_size < 1024 * 1024                 # 300 MB of content from a few hundred KB
-    refused(path, "数据流解压后超过 128 MB", "NIANBAO_MAX_PDF_STREAM_BYTES", "压缩炸弹")
-
-
-def test_pdf_with_a_huge_page_count_is_refused(tmp_path):
-    path = tmp_path / "pages.pdf"
-    path.write_bytes(hostile.many_pages_pdf())
-    refused(path, "PDF 页数超过 2,000 页", "NIANBAO_MAX_PAGES")
-
-
-def test_pdf_page_drawing_millions_of_characters_is_refused(tmp_path):
-    path = tmp_path / "chars.pdf"
-    path.write_bytes(hostile.chars_bomb_pdf())
-    assert path.stat().st_size < 20_000
-    refused(path, "第1页绘制的字符超过 50,000 个", "NIANBAO_MAX_PAGE_CHARS")
+@pytest.mark.parametrize("name, build, most, words", [
+    ("colspan.html", hostile.colspan_html, 1000, ("colspan=1000000000", "NIANBAO_MAX_SPAN")),
+    # spans each within the budget, whose grid together is far over the cell budget
+    ("grid.html", hostile.rowspan_grid_html, 100_000, ("表格单元格", "100,000", "NIANBAO_MAX_TABLE_CELLS")),
+    # 300 MB of page content from a few hundred KB
+    ("flate.pdf", hostile.flate_bomb_pdf, 1024 * 1024,
+     ("数据流解压后超过 128 MB", "NIANBAO_MAX_PDF_STREAM_BYTES", "压缩炸弹")),
+    ("pages.pdf", hostile.many_pages_pdf, 4 * 1024 * 1024, ("PDF 页数超过 2,000 页", "NIANBAO_MAX_PAGES")),
+    ("ruling.pdf", hostile.ruling_bomb_pdf, 100_000, ("第1页的表格线交点超过 100,000 个", "NIANBAO_MAX_TABLE_CELLS")),
+    ("chars.pdf", hostile.chars_bomb_pdf, 20_000, ("第1页绘制的字符超过 50,000 个", "NIANBAO_MAX_PAGE_CHARS")),
+])
+def test_web_page_and_pdf_bombs_are_refused(tmp_path, name, build, most, words):
+    path = tmp_path / name
+    path.write_bytes(build())
+    assert path.stat().st_size < most
+    refused(path, *words)
 
 
 def test_a_limit_can_be_raised_or_lowered_from_the_environment(tmp_path):
@@ -292,3 +278,101 @@ def test_batch_of_hostile_files_finishes_and_checks_the_good_report(tmp_path):
     for name in ("gridspan.docx", "colspan.html", "flate.pdf", "pages.pdf"):
         [finding] = by_name[name]["findings"]
         assert finding["category"] == "parse.unreadable" and "限额" in finding["message"], (name, finding)
+
+
+# ---------------------------------------------------------------------------
+# Fuzzing the text and HTML readers: no exception but the documented ones
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from nianbao.engine import check_report  # noqa: E402
+from nianbao.errors import NianbaoError  # noqa: E402
+from nianbao.ingest.html import read_html  # noqa: E402
+from nianbao.ingest.text import read_text  # noqa: E402
+from nianbao.outputs.check_text import result_to_text  # noqa: E402
+from nianbao.packs import load_pack  # noqa: E402
+from nianbao.reading import report_from_document  # noqa: E402
+from nianbao.strict_json import dumps  # noqa: E402
+
+_SAMPLE_LINES = hostile.sample_text().splitlines()
+_NUMBERS = st.one_of(
+    st.integers(min_value=-10 ** 40, max_value=10 ** 40).map(str),
+    st.sampled_from(["", "—", "１，８７５", "1,234.5", "7" * 400 + ".5", "9" * 5000, "1e999", "NaN", "-0", ".5", "0x1f"]),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+_CONTROL = st.sampled_from(["\x00", "\x1b[2J", "\x1b]0;t\x07", "\x9b", "\r", "\x0b", "\x1c", "\u202e", "\ufeff", "\t"])
+_FRAGMENT = st.one_of(
+    st.sampled_from(_SAMPLE_LINES),
+    st.text(max_size=40),
+    _CONTROL,
+    st.lists(st.one_of(_NUMBERS, st.sampled_from(_SAMPLE_LINES[:60])), min_size=1, max_size=12).map("\t".join),
+    st.lists(_NUMBERS, min_size=1, max_size=8).map(lambda cells: "| " + " | ".join(cells) + " |"),
+)
+_SEPARATOR = st.sampled_from(["\n", "\n", "\n", "\r\n", "\r", "\t", ""])
+
+
+@st.composite
+def _report_text(draw) -> str:
+    parts = draw(st.lists(st.tuples(_FRAGMENT, _SEPARATOR), max_size=60))
+    return "".join(a + b for a, b in parts)
+
+
+def _html_node(children):
+    cell = st.tuples(st.sampled_from(["td", "th"]), _NUMBERS, _NUMBERS, children).map(
+        lambda t: f'<{t[0]} colspan="{t[1]}" rowspan="{t[2]}">{t[3]}</{t[0]}>')
+    return st.one_of(
+        st.lists(cell, max_size=6).map(lambda cells: "<tr>" + "".join(cells) + "</tr>"),
+        st.lists(children, max_size=5).map(lambda rows: "<table>" + "".join(rows) + "</table>"),
+        st.tuples(st.sampled_from(["p", "div", "span", "h1", "li", "b", "font", "script", "td", "tr", "br"]),
+                  children).map(lambda t: f"<{t[0]}>{t[1]}</{t[0]}>"),
+        st.lists(children, max_size=4).map("".join),
+        st.sampled_from(["<td>", "</table>", "<tr>", "<!--", "<![CDATA[", "&nbsp;", "&#0;", "&#x1b;", "<p hidden>"]),
+    )
+
+
+_HTML_BODY = st.recursive(st.one_of(_FRAGMENT, _NUMBERS), _html_node, max_leaves=40)
+_CHARSETS = st.sampled_from(["", '<meta charset="utf-8">', '<meta charset="gb2312">', '<meta charset="utf-16">',
+                             '<meta charset="x-unknown">', '<?xml version="1.0" encoding="big5"?>'])
+
+
+@functools.lru_cache(maxsize=1)
+def _pack():
+    return load_pack("gov-2021")
+
+
+def _read_and_check(read, data: bytes) -> None:
+    """Read, map and check: either a result (strict JSON, a terminal-safe text) or a NianbaoError."""
+    try:
+        doc = read(data)
+    except NianbaoError as exc:
+        assert str(exc) and "\n" not in exc.message
+        return
+    result = check_report(report_from_document(doc), _pack())
+    dumps(result.to_json())
+    shown = result_to_text(result)
+    assert "\x1b" not in shown and "\x9b" not in shown
+
+
+_FUZZ = settings(max_examples=int(os.environ.get("NIANBAO_FUZZ_EXAMPLES", "120")), deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                          HealthCheck.data_too_large])
+
+
+@_FUZZ
+@given(text=_report_text(), encoding=st.sampled_from(["utf-8", "gb18030", "utf-16", "utf-8-sig"]))
+def test_fuzz_text_reader(text, encoding):
+    data = text.encode(encoding, errors="replace")
+    _read_and_check(lambda d: read_text("fuzz.txt", d), data)
+
+
+@_FUZZ
+@given(data=st.binary(max_size=400))
+def test_fuzz_text_reader_raw_bytes(data):
+    _read_and_check(lambda d: read_text("fuzz.txt", d), data)
+
+
+@_FUZZ
+@given(body=_HTML_BODY, charset=_CHARSETS, encoding=st.sampled_from(["utf-8", "gb18030", "utf-16-le"]))
+def test_fuzz_html_reader(body, charset, encoding):
+    page = f"<html><head>{charset}</head><body>{body}</body></html>"
+    _read_and_check(lambda d: read_html("fuzz.html", d), page.encode(encoding, errors="replace"))

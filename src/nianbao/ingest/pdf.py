@@ -496,7 +496,7 @@ def _read_page(page: Any) -> _PageResult:
         vertical = [e for e in rules if e["orientation"] == "v"]
         horizontal = [e for e in rules if e["orientation"] == "h"]
         if len(vertical) >= 2 and len(horizontal) >= 2:
-            pdf_guard.check_rules(len(vertical), len(horizontal), page.page_number)
+            pdf_guard.check_rules(vertical, horizontal, page.page_number)
             settings = dict(_TABLE_SETTINGS, explicit_vertical_lines=vertical,
                             explicit_horizontal_lines=horizontal)
             try:

@@ -176,10 +176,16 @@ def check_pages(doc) -> None:
             raise _trip(f"PDF 页数超过 {budget:,} 页", "pages", "")
 
 
-def check_rules(vertical: int, horizontal: int, page: int) -> None:
-    """Table ruling: pdfplumber intersects every vertical rule with every horizontal one."""
+def check_rules(vertical: list[dict], horizontal: list[dict], page: int) -> None:
+    """Table ruling: the grid pdfplumber builds crosses every vertical line with every horizontal one.
+
+    Segments on one line are joined first (a word processor draws each cell's border
+    apart), so the grid has one column per distinct x and one row per distinct y.
+    """
     budget = _limits.current().table_cells
-    if vertical * horizontal > budget:
+    xs = {round(e["x0"]) for e in vertical}
+    ys = {round(e["top"]) for e in horizontal}
+    if len(xs) * len(ys) > budget:
         raise _trip(f"PDF 第{page}页的表格线交点超过 {budget:,} 个", "table_cells")
 
 
