@@ -186,6 +186,15 @@ def test_a_file_name_with_escape_sequences_is_shown_escaped(tmp_path):
     proc = nianbao("check", str(path))
     assert proc.returncode == 2
     assert "\x1b" not in proc.stderr and "bad\\x1b[2Jname.txt" in proc.stderr
+    # a name that is not UTF-8 (bytes as an agency's server wrote them) is shown, not a crash
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/\xb1\xa8\xb8\xe6.txt"))      # 报告 in GBK
+    odd.write_text(hostile.sample_text(), encoding="utf-8")
+    proc = nianbao("check", str(odd))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "\\xb1\\xa8\\xb8\\xe6.txt" in proc.stdout
+    proc = nianbao("check", str(odd), "--format", "json")
+    assert proc.returncode == 1
+    assert _strict(proc.stdout)["reports"][0]["source"].endswith("\udcb1\udca8\udcb8\udce6.txt")
 
 
 def test_text_quoting_a_pdf_header_is_read_as_text(tmp_path):

@@ -13,7 +13,7 @@ import traceback
 from . import limits, strict_json
 from .errors import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, NianbaoError,
                      UnreadableInput, describe_os_error)
-from .terminal import safe, safe_line
+from .terminal import safe, safe_line, shown_error
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,14 +60,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
         except UnreadableInput as exc:
             # A report file whose content cannot be read (scan, encrypted, corrupt): one
             # parse.unreadable finding in the output, the one-line reason on stderr.
-            sys.stderr.write(f"nianbao: {safe_line(str(exc))}\n")
+            sys.stderr.write(f"nianbao: {shown_error(exc)}\n")
             failures.append(unreadable_json(path, exc.message))
             continue
         except NianbaoError as exc:
             if len(args.files) == 1:
                 raise
             # Several files: one bad file is reported and the others are still checked.
-            sys.stderr.write(f"nianbao: {safe_line(str(exc))}\n")
+            sys.stderr.write(f"nianbao: {shown_error(exc)}\n")
             failures.append(unreadable_json(path, exc.message))
             continue
         active = pack or load_pack(str(report.meta_value("template")))
@@ -113,7 +113,7 @@ def _run_batch(args: argparse.Namespace) -> int:
             return
         status = f"无法读取：{entry['error']}" if entry["error"] else (
             f"错误 {counts.get('error', 0)}，警告 {counts.get('warning', 0)}，提示 {counts.get('info', 0)}")
-        sys.stderr.write(f"[{done}/{total}] {entry['source']}：{status}\n")
+        sys.stderr.write(safe_line(f"[{done}/{total}] {entry['source']}：{status}") + "\n")
 
     try:
         summary = run_batch(args.files, options, progress)
@@ -153,7 +153,7 @@ def _cmd_letter(args: argparse.Namespace) -> int:
         else:
             atomic_write_text(out, render_letter_html(result, active, today, options))
     except NoFindings as exc:
-        sys.stdout.write(f"{args.file}：{exc.message}\n")
+        sys.stdout.write(safe_line(f"{args.file}：{exc.message}") + "\n")
         return EXIT_OK
     sys.stdout.write(f"已生成整改函：{out}（错误 {result.count('error')} 项，警告 {result.count('warning')} 项）\n")
     return EXIT_OK
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         limits.current()                     # a malformed NIANBAO_MAX_* stops the run before any work
         return args.func(args)
     except NianbaoError as exc:
-        sys.stderr.write(f"nianbao: {safe_line(str(exc))}\n")
+        sys.stderr.write(f"nianbao: {shown_error(exc)}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("nianbao: 已中断\n")

@@ -16,7 +16,7 @@ from typing import IO, Any
 # With ensure_ascii=False json leaves DEL, C1 controls (U+009B acts as an escape on
 # terminals) and bidirectional overrides raw; in JSON they can only stand inside
 # strings, where a \uXXXX escape means the same character.
-_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _escape_raw(text: str) -> str:
