@@ -123,6 +123,46 @@ def test_a_limit_can_be_raised_or_lowered_from_the_environment(tmp_path):
     one_line(proc, Path("NIANBAO_MAX_FILE_BYTES"), "无效")
 
 
+@pytest.mark.parametrize("fmt, budget, words", [
+    ("txt", {"text_lines": 50}, "文本超过 50 行"),
+    ("txt", {"text_chars": 1000}, "文本超过 1,000 个字符"),
+    ("txt", {"table_cells": 20}, "表格单元格"),
+    ("html", {"html_tags": 100}, "网页中的标记（元素）超过 100 个"),
+    ("html", {"table_cells": 50}, "表格单元格"),
+    ("docx", {"text_chars": 1000}, "文档文字超过 1,000 个字符"),
+    ("docx", {"table_cells": 50}, "表格单元格"),
+    ("docx", {"docx_xml_bytes": 20_000}, "word/document.xml 解压后超过 19 KB"),
+    ("pdf", {"page_chars": 500}, "绘制的字符超过 500 个"),
+    ("pdf", {"pdf_stream_bytes": 1000}, "数据流解压后超过 1000 字节"),
+    ("pdf", {"pages": 1}, "PDF 页数超过 1 页"),
+])
+def test_each_budget_refuses_the_sample_when_set_below_it(tmp_path, fmt, budget, words):
+    """The sample report, read in process with one budget lowered: refused naming that limit."""
+    from fixtures_render import render_html
+    from pdf_render import render_pdf
+
+    from nianbao.errors import UnreadableInput
+    from nianbao.limits import Limits, env_name
+    from nianbao.reading import read_report
+
+    text = hostile.sample_text()
+    path = tmp_path / f"sample.{fmt}"
+    if fmt == "txt":
+        path.write_text(text, encoding="utf-8")
+    elif fmt == "html":
+        path.write_bytes(render_html(text))
+    elif fmt == "docx":
+        hostile.sample_docx(path)
+    else:
+        render_pdf(text, path)
+    assert read_report(str(path)).values                        # within the defaults it reads
+    [(field, _)] = budget.items()
+    with pytest.raises(UnreadableInput) as info:
+        read_report(str(path), limits=Limits(**budget))
+    assert words in info.value.message and env_name(field) in info.value.message
+    assert info.value.path == str(path)
+
+
 def test_repeated_headings_run_quickly_and_findings_quote_only_an_excerpt(tmp_path):
     path = tmp_path / "headings.txt"
     path.write_bytes(hostile.repeated_headings_text())
