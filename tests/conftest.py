@@ -27,3 +27,51 @@ def real_path(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"real report {name} not found in {REAL} (set NIANBAO_CORPUS to the shared corpus folder)")
     return path
+
+
+SAMPLE = REPO / "examples" / "sample-report.txt"
+CLEAN = REPO / "tests" / "fixtures" / "clean-report.txt"
+
+
+@pytest.fixture
+def checker():
+    """A fresh library Checker (packs chosen per report by template)."""
+    from nianbao import Checker
+    return Checker()
+
+
+@pytest.fixture
+def sample() -> Path:
+    """The bundled sample report (four findings: two errors, two warnings)."""
+    return SAMPLE
+
+
+@pytest.fixture
+def clean_report() -> Path:
+    """A fixture report with no finding at all."""
+    return CLEAN
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `nianbao ARGS…` in-process: returns (exit status, stdout, stderr); `.json` parses stdout."""
+    from nianbao.cli import main
+
+    class Run:
+        def __init__(self, code, out, err):
+            self.code, self.out, self.err = code, out, err
+
+        @property
+        def json(self):
+            import json
+            return json.loads(self.out)
+
+        def __iter__(self):          # code, out, err = cli(...)
+            return iter((self.code, self.out, self.err))
+
+    def run(*args) -> Run:
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run

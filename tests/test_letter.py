@@ -88,7 +88,10 @@ def html_paragraphs(html: str) -> list[str]:
 
 
 def docx_paragraphs(path: Path) -> list[str]:
-    return [p.text for p in docx.Document(str(path)).paragraphs if p.text.strip()]
+    """What the first page prints, in order: the letterhead (first-page header), then the body."""
+    doc = docx.Document(str(path))
+    head = doc.sections[0].first_page_header.paragraphs
+    return [p.text for p in [*head, *doc.paragraphs] if p.text.strip()]
 
 
 def block_texts(ctx) -> list[str]:
@@ -135,7 +138,8 @@ def test_sample_letter_addresses_the_agency_and_lists_every_finding(sample, pack
 
 def test_deadline_sender_and_date(sample, pack):
     ctx = letter_context(sample, pack, TODAY)
-    assert ctx["deadline"] == "2025-03-26" and ctx["deadline_days"] == 21
+    # 15 working days after Wednesday 5 March 2025 (no holiday in between): three weeks.
+    assert ctx["deadline"] == "2025-03-26" and ctx["deadline_days"] == 15
     assert "请于2025年3月26日前完成整改并重新公开" in ctx["closing"]
     # Errors are to be rectified, warnings verified: the closing names the item numbers.
     assert "第一、二项所列问题，请予以整改" in ctx["closing"]
@@ -154,7 +158,7 @@ def test_options_override_pack_and_weekend_deadline(sample, pack):
     assert texts[:2] == ["某市人民政府办公室", "某政办函〔2025〕8号"]
     assert texts[-3:] == ["某市人民政府办公室", "2025年3月5日", "（联系人：王五，电话：010-12345678）"]
     assert "我办" in ctx["opening"] and "书面报送我办" in ctx["closing"]
-    assert ctx["deadline"] == "2025-03-17"        # 5 March + 10 days = Saturday 15th -> Monday 17th
+    assert ctx["deadline"] == "2025-03-19"        # 10 working days after Wednesday 5 March: weekends skipped
     # An explicit date wins over a number of days; both are validated.
     assert letter_context(sample, pack, TODAY, {"deadline": "2025-04-30"})["deadline_cn"] == "2025年4月30日"
     with pytest.raises(LetterError, match="早于成文日期"):
@@ -320,18 +324,18 @@ def test_pack_template_and_keys_override_the_default(sample, tmp_path):
     assert '<div id="custom">' in html and "@page" not in html
     paragraphs = html_paragraphs(html)
     assert paragraphs[0] == "示例县人民政府："
-    assert "截止：2025年3月19日" in paragraphs and paragraphs[-1] == "某市政务公开办"
+    assert "截止：2025年3月25日" in paragraphs and paragraphs[-1] == "某市政务公开办"   # 14 working days
     assert sum(1 for p in paragraphs if re.match(r"^[一二三四]、", p)) == 4
     # The caller's options still win over the pack's, template included.
     other = tmp_path / "mine.html.j2"
     other.write_text("<p>{{ sender }}|{{ deadline }}</p>", encoding="utf-8")
     assert render_letter_html(result, overlay, TODAY, {"sender": "甲", "template": str(other),
-                                                       "deadline_days": 21}) == "<p>甲|2025-03-26</p>"
+                                                       "deadline_days": 21}) == "<p>甲|2025-04-03</p>"
     # The DOCX does not use the HTML template, but it does use the pack's keys.
     out = tmp_path / "overlay.docx"
     write_letter_docx(result, overlay, TODAY, out)
     texts = docx_paragraphs(out)
-    assert texts[0] == "某市政务公开办" and any("2025年3月19日" in t for t in texts)
+    assert texts[0] == "某市政务公开办" and any("2025年3月25日" in t for t in texts)
 
 
 def test_missing_pack_template_is_a_clear_error(sample, tmp_path):

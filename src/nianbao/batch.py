@@ -67,14 +67,14 @@ def output_names(sources: list[str]) -> dict[str, str]:
 
 # ---------------------------------------------------------------------------
 # Worker side: one report in, one summary out. Runs in a child process.
-_PACKS: dict[str, Any] = {}
+_CHECKERS: dict[str | None, Any] = {}
 
 
-def _pack(ref: str):
-    from .packs import load_pack
-    if ref not in _PACKS:
-        _PACKS[ref] = load_pack(ref)
-    return _PACKS[ref]
+def _checker(pack_ref: str | None):
+    from .checker import Checker
+    if pack_ref not in _CHECKERS:
+        _CHECKERS[pack_ref] = Checker(pack_ref)
+    return _CHECKERS[pack_ref]
 
 
 def check_one(task: tuple[str, str, str | None, str | None, dict]) -> dict[str, Any]:
@@ -82,20 +82,12 @@ def check_one(task: tuple[str, str, str | None, str | None, dict]) -> dict[str, 
     source, name, pack_ref, previous, opts = task
     out_dir = Path(opts["out_dir"])
     try:
-        from .engine import check_report
-        from .reading import read_report
-
-        pack = _pack(pack_ref) if pack_ref else None
-        report = read_report(source, template=pack.template.version if pack else None)
-        active = pack or _pack(str(report.meta_value("template")))
-        prev_report = None
-        if previous:
-            try:
-                prev_report = read_report(previous, template=active.template.version)
-            except NianbaoError:
-                prev_report = None
-        result = check_report(report, active, prev_report)
+        checker = _checker(pack_ref)
+        result = checker.check(source, previous=previous)
         data = result.to_json()
+        if result.unreadable:
+            return {"entry": _entry(data, error=result.unreadable), "report": data}
+        active = checker.pack_of(result)
         entry = _entry(data, error=None)
         checked_at = dt.datetime.now().replace(microsecond=0)
         try:
@@ -107,26 +99,12 @@ def check_one(task: tuple[str, str, str | None, str | None, dict]) -> dict[str, 
             # The report was checked; only an output failed (e.g. a pack's letter template).
             entry["output_error"] = exc.message
         return {"entry": entry, "report": data}
-    except NianbaoError as exc:
-        data = unreadable_json(source, exc.message)
-        return {"entry": _entry(data, error=exc.message), "report": data}
     except Exception as exc:  # a bug must not stop the batch; it is reported with the file
         message = f"内部错误（{type(exc).__name__}: {exc}），请将此文件提交给 nianbao 维护者"
-        data = unreadable_json(source, message)
+        result = _checker(None).unreadable(source, message)
+        data = result.to_json()
         data["traceback"] = traceback.format_exc(limit=5)
         return {"entry": _entry(data, error=message), "report": data}
-
-
-def unreadable_json(source: str, message: str) -> dict[str, Any]:
-    """The JSON entry of a file that could not be read at all: one parse.unreadable finding."""
-    return {
-        "source": source, "pack": "", "meta": {},
-        "counts": {"error": 1, "warning": 0, "info": 0},
-        "findings": [{"rule": "unreadable", "title": "报告内容可以读取", "category": "parse.unreadable",
-                      "severity": "error", "message": f"文件无法读取：{message}", "basis": "",
-                      "fields": [], "evidence": []}],
-        "unchecked": [],
-    }
 
 
 def _entry(data: dict[str, Any], error: str | None) -> dict[str, Any]:

@@ -12,8 +12,8 @@ import traceback
 
 from . import limits, strict_json
 from .errors import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, NianbaoError,
-                     UnreadableInput, describe_os_error)
-from .terminal import safe, safe_line, shown_error
+                     describe_os_error)
+from .terminal import safe_line, shown_error
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,10 +22,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
+    from .checker import Checker
     from .outputs.parse_dump import report_to_json, report_to_text
-    from .reading import read_report
 
-    report = read_report(args.file, template=args.template)
+    report = Checker().read(args.file, template=args.template)
     if args.format == "json":
         strict_json.dump(report_to_json(report), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -35,61 +35,36 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .batch import unreadable_json
-    from .engine import check_report
-    from .findings import CheckResult
+    from .checker import Checker
     from .outputs.check_text import result_to_text
-    from .packs import load_pack
-    from .reading import read_report
 
     if args.jobs is not None and args.jobs < 1:
         sys.stderr.write("nianbao: 参数错误：--jobs 应为不小于 1 的整数\n")
         return EXIT_USAGE
-    pack = load_pack(args.pack) if args.pack else None     # a broken pack stops here, before any report
+    checker = Checker(args.pack)          # a broken pack stops here, before any report is read
     if args.out or args.jobs or any(os.path.isdir(f) for f in args.files):
         if args.previous:
             sys.stderr.write("nianbao: 参数错误：批量模式会自动配对相邻年度的报告，不能同时使用 --previous\n")
             return EXIT_USAGE
         return _run_batch(args)
-    previous_by_template: dict[str, object] = {}   # last year's report, read once per template version
-    results: list[CheckResult] = []
-    failures: list[dict] = []
+    results = []
     for path in args.files:
-        try:
-            report = read_report(path, template=pack.template.version if pack else None)
-        except UnreadableInput as exc:
-            # A report file whose content cannot be read (scan, encrypted, corrupt): one
-            # parse.unreadable finding in the output, the one-line reason on stderr.
-            sys.stderr.write(f"nianbao: {shown_error(exc)}\n")
-            failures.append(unreadable_json(path, exc.message))
-            continue
-        except NianbaoError as exc:
-            if len(args.files) == 1:
-                raise
-            # Several files: one bad file is reported and the others are still checked.
-            sys.stderr.write(f"nianbao: {shown_error(exc)}\n")
-            failures.append(unreadable_json(path, exc.message))
-            continue
-        active = pack or load_pack(str(report.meta_value("template")))
-        previous = None
-        if args.previous:
-            version = active.template.version
-            if version not in previous_by_template:
-                # Read with this year's template, as `letter` and the batch do.
-                previous_by_template[version] = read_report(args.previous, template=version)
-            previous = previous_by_template[version]
-        results.append(check_report(report, active, previous))
+        result = checker.check(path, previous=args.previous)
+        if result.unreadable:
+            if result.input_error and len(args.files) == 1:
+                # The one input is not a report file at all: one line, exit 2, nothing on stdout.
+                sys.stderr.write(f"nianbao: {safe_line(f'{path}: {result.unreadable}')}\n")
+                return EXIT_USAGE
+            sys.stderr.write(f"nianbao: {safe_line(f'{path}: {result.unreadable}')}\n")
+        results.append(result)
     if args.format == "json":
-        strict_json.dump({"reports": [r.to_json() for r in results] + failures}, sys.stdout, indent=2)
+        strict_json.dump({"reports": [r.to_json() for r in results]}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        texts = [result_to_text(r) for r in results]
-        texts += [f"══ {f['source']}\n\n【错误】\n  ● 报告内容可以读取  [parse.unreadable · unreadable]\n"
-                  f"    {f['findings'][0]['message']}\n" for f in failures]
-        sys.stdout.write(safe("\n".join(texts)))
-    if failures and not results and len(args.files) == 1:
+        sys.stdout.write("\n".join(result_to_text(r) for r in results))
+    if len(results) == 1 and results[0].unreadable:
         return EXIT_USAGE            # the one input could not be read
-    return EXIT_FINDINGS if failures or any(r.has_errors for r in results) else EXIT_OK
+    return EXIT_FINDINGS if any(r.has_errors for r in results) else EXIT_OK
 
 
 def _run_batch(args: argparse.Namespace) -> int:
@@ -132,16 +107,15 @@ def _cmd_letter(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .atomic import atomic_write_text
-    from .engine import check_report
+    from .checker import Checker
     from .outputs.letter import NoFindings, render_letter_html, write_letter_docx
-    from .packs import load_pack
-    from .reading import read_report
 
-    pack = load_pack(args.pack) if args.pack else None
-    report = read_report(args.file, template=pack.template.version if pack else None)
-    active = pack or load_pack(str(report.meta_value("template")))
-    previous = read_report(args.previous, template=active.template.version) if args.previous else None
-    result = check_report(report, active, previous)
+    checker = Checker(args.pack)
+    result = checker.check(args.file, previous=args.previous)
+    if result.input_error:
+        sys.stderr.write(f"nianbao: {safe_line(f'{args.file}: {result.unreadable}')}\n")
+        return EXIT_USAGE
+    active = checker.pack_of(result)
     options = {"sender": args.sender, "reference": args.reference, "contact": args.contact,
                "deadline_days": args.deadline_days, "include_info": True if args.include_info else None,
                "template": args.template}
@@ -224,6 +198,8 @@ def _cmd_rules_list(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .cli_letters import add_settings_flags
+
     parser = _Parser(prog="nianbao", description="政府信息公开工作年度报告合规检查工具")
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
@@ -245,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-letters", action="store_true", help="批量模式下不生成整改函")
     p.add_argument("--no-pairing", action="store_true",
                    help="批量模式下不自动配对同一机关相邻年度的报告（默认配对，用于跨年度检查）")
+    add_settings_flags(p, "批量模式整改函的")
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("letter", help="为一份报告生成审核意见函（整改通知），HTML 或 Word（.docx）")
@@ -253,10 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="PATH", help="输出文件（默认 reports_out/letters/<报告文件名>.<格式>）")
     p.add_argument("--pack", default=None, help="规则包名称或路径（默认按报告模板版本选择）")
     p.add_argument("--previous", default=None, metavar="LAST_YEAR", help="同一机关上一年度的报告，用于跨年度检查")
-    p.add_argument("--sender", default=None, help="发文机关（默认取规则包 letter.sender）")
-    p.add_argument("--reference", default=None, help="发文字号")
-    p.add_argument("--contact", default=None, help="联系人及电话")
-    p.add_argument("--deadline-days", type=int, default=None, metavar="N", help="整改期限（自今日起的天数）")
+    add_settings_flags(p)
     p.add_argument("--include-info", action="store_true", help="把“提示”级别的问题也写入函件")
     p.add_argument("--template", default=None, metavar="PATH", help="自定义函件模板（Jinja2，沙箱中渲染）")
     p.set_defaults(func=_cmd_letter)

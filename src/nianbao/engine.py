@@ -333,7 +333,8 @@ def _note_matches(spec: str, note: ParseNote) -> bool:
 
 def _finding(rule: Rule, message: str, names: list[str], evidence: list[Evidence]) -> Finding:
     return Finding(rule=rule.id, title=rule.title, category=rule.category, severity=rule.severity,
-                   message=message, basis=rule.basis, fields=list(names), evidence=evidence)
+                   message=message, basis=rule.basis, fields=list(names), evidence=evidence,
+                   reviewer_only=rule.reviewer_only)
 
 
 def _evidence(name: str, ctx: _Context) -> Evidence:

@@ -76,6 +76,8 @@ class Finding:
     basis: str
     fields: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    # A remark for the supervisor (e.g. "请人工核对该页内容"), never stated in a letter to the agency.
+    reviewer_only: bool = False
 
     def where(self) -> str:
         """Places in the report, deduplicated, in Chinese: 第3页；第12行."""
@@ -88,9 +90,17 @@ class Finding:
         return "；".join(seen)
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "title": self.title, "category": self.category, "severity": self.severity,
-                "message": self.message, "basis": self.basis, "fields": list(self.fields),
-                "evidence": [e.to_json() for e in self.evidence]}
+        out = {"rule": self.rule, "title": self.title, "category": self.category, "severity": self.severity,
+               "message": self.message, "basis": self.basis, "fields": list(self.fields),
+               "evidence": [e.to_json() for e in self.evidence]}
+        if self.reviewer_only:
+            out["reviewer_only"] = True
+        return out
+
+
+def finding_order(finding: Finding) -> tuple:
+    """How findings are listed everywhere: errors, warnings, info; then by category and rule."""
+    return (SEVERITY_ORDER.get(finding.severity, 9), finding.category, finding.rule)
 
 
 @dataclass
@@ -115,6 +125,8 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     unchecked: list[Unchecked] = field(default_factory=list)
     previous: str | None = None
+    unreadable: str | None = None      # why the file could not be read (the result then has no report)
+    input_error: bool = False          # ...because it is not a report file at all (missing, empty, binary…)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -124,7 +136,7 @@ class CheckResult:
         return self.count("error") > 0
 
     def sorted_findings(self) -> list[Finding]:
-        return sorted(self.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.category, f.rule))
+        return sorted(self.findings, key=finding_order)
 
     def meta_json(self) -> dict[str, Any]:
         if self.report is None:
@@ -142,4 +154,6 @@ class CheckResult:
                "unchecked": [u.to_json() for u in self.unchecked]}
         if self.previous:
             out["previous"] = self.previous
+        if self.unreadable:
+            out["unreadable"] = self.unreadable
         return out

@@ -38,7 +38,7 @@ CATEGORIES = (
 )
 SEVERITIES = ("error", "warning", "info")
 RULE_KEYS = {"id", "title", "category", "severity", "basis", "check", "when", "message", "tests",
-             "from_notes", "for_each_row", "for_each_cell", "locate", "disabled"}
+             "from_notes", "for_each_row", "for_each_cell", "locate", "disabled", "reviewer_only"}
 PACK_KEYS = {"pack", "extends", "template", "description", "params", "narrative", "rules", "disable",
              "letter", "abstract", "__marks__"}
 NARRATIVE_KEYS = {"name", "label", "section", "patterns", "kind", "__marks__"}
@@ -364,6 +364,7 @@ class Rule:
     locate: Any = None                     # compiled regex: where in the text the finding is
     tests: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    reviewer_only: bool = False            # its findings are remarks for the supervisor, never in a letter
     # Verdicts of a per-item rule that found nothing, keyed by the bound row/cell's values (engine.py).
     quiet: dict[tuple, bool] = field(default_factory=dict, repr=False)
 
@@ -528,6 +529,8 @@ def _compile_rule(spec: RuleSpec, schema: Schema, vectors: list[str], vector_col
     for cat in notes:
         if cat.partition(":")[0] not in CATEGORIES:
             raise PackError(_at(spec, "from_notes"), f"规则 {spec.id} 的 from_notes 类别“{cat}”不在固定类别之中")
+    if not isinstance(d.get("reviewer_only", False), bool):
+        raise PackError(_at(spec, "reviewer_only"), f"规则 {spec.id} 的 reviewer_only 应为 true 或 false")
     tests = d.get("tests") or []
     if not isinstance(tests, list):
         raise PackError(_at(spec, "tests"), f"规则 {spec.id} 的 tests 应为列表")
@@ -540,6 +543,7 @@ def _compile_rule(spec: RuleSpec, schema: Schema, vectors: list[str], vector_col
         id=spec.id, title=str(d["title"]), category=d["category"], severity=d["severity"], basis=basis,
         file=spec.file, line=spec.line, check=check, when=when, message=message, message_source=str(d["message"]),
         from_notes=tuple(notes), for_each=for_each, locate=locate, tests=copy.deepcopy(tests), data=d,
+        reviewer_only=bool(d.get("reviewer_only", False)),
     )
 
 
@@ -555,12 +559,9 @@ def _rule_error_text(exc: RuleError) -> str:
     return text[len(head):] if text.startswith(head) else exc.message
 
 
-_CACHE: dict[tuple[str, str], Pack] = {}
-
-
 def load_pack(ref: str) -> Pack:
-    """Load and compile a pack (by name or path) with the packs it extends. Compiled once per process."""
-    key = (ref, str(Path(ref).resolve()) if Path(ref).exists() else ref)
-    if key not in _CACHE:
-        _CACHE[key] = compile_pack(read_pack(ref))
-    return _CACHE[key]
+    """Load and compile a pack (by name or path) with the packs it extends; cached by the
+    process-wide `Checker` until one of its files changes."""
+    from .checker import load_pack as cached_load
+
+    return cached_load(ref)

@@ -1,31 +1,42 @@
-"""Where the project's data lives: grammar/ and rules/ beside src/.
+"""Where the project's data lives: the rule packs (`rules/`), the grammar (`grammar/`), the sample.
 
-The package is installed editable from the repository (see README), so the
-top-level folders the design fixes are found by walking up from here.
-NIANBAO_HOME overrides the search (a checkout elsewhere).
+An installed wheel carries them inside the package (`nianbao/_bundled/`, put there
+by setup.py's build step from the repository's top-level folders) and they are
+found with importlib.resources. A source checkout (editable install) has no
+`_bundled/`; there they are the top-level folders beside `src/`.
 """
 from __future__ import annotations
 
-import os
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 
 @lru_cache(maxsize=1)
-def project_root() -> Path:
-    env = os.environ.get("NIANBAO_HOME")
-    if env:
-        return Path(env)
+def data_root() -> Path:
+    """The folder holding rules/, grammar/ and examples/."""
+    bundled = resources.files("nianbao") / "_bundled"
+    if bundled.is_dir():
+        return Path(str(bundled))
     here = Path(__file__).resolve()
     for parent in here.parents:
         if (parent / "rules").is_dir() and (parent / "grammar").is_dir():
             return parent
-    raise RuntimeError("cannot find the nianbao rules/ and grammar/ folders; set NIANBAO_HOME")
+    raise RuntimeError("nianbao is installed without its rules/ and grammar/ data; reinstall the package")
 
 
 def rules_dir() -> Path:
-    return project_root() / "rules"
+    return data_root() / "rules"
 
 
 def grammar_dir() -> Path:
-    return project_root() / "grammar"
+    return data_root() / "grammar"
+
+
+def sample_report() -> Path:
+    """The bundled sample report (examples/sample-report.txt)."""
+    return data_root() / "examples" / "sample-report.txt"
+
+
+# Kept for the modules that name files relative to the checkout in messages.
+project_root = data_root

@@ -711,9 +711,10 @@ def _check_rule_entry(rid: str, data: dict[str, Any], doc: _Doc, node: yaml.Node
         _invalid(data, "severity")
         sink.at("error", doc, _child(node, "severity"),
                 f"规则 {rid} 的级别“{sev}”无效，应为 error（错误）、warning（警告）或 info（提示）")
-    if "disabled" in data and not isinstance(data["disabled"], bool):
-        sink.at("error", doc, _child(node, "disabled"), f"规则 {rid} 的 disabled 应为 true 或 false")
-        _invalid(data, "disabled")
+    for key in ("disabled", "reviewer_only"):
+        if key in data and not isinstance(data[key], bool):
+            sink.at("error", doc, _child(node, key), f"规则 {rid} 的 {key} 应为 true 或 false")
+            _invalid(data, key)
     for key in ("for_each_row", "for_each_cell", "from_notes"):
         if key in data:
             value = data[key]
@@ -1491,7 +1492,8 @@ def _rule_view(spec: P.RuleSpec, rule: P.Rule | None, prov: _Resolved, source: P
 
 _KEY_CN = {"title": "标题", "category": "类别", "severity": "级别", "basis": "依据", "check": "检查表达式",
            "when": "适用条件", "message": "提示信息", "tests": "测试用例", "from_notes": "解析记录类别",
-           "for_each_row": "逐行范围", "for_each_cell": "逐格范围", "locate": "定位正则", "disabled": "停用状态"}
+           "for_each_row": "逐行范围", "for_each_cell": "逐格范围", "locate": "定位正则", "disabled": "停用状态",
+           "reviewer_only": "仅供审核人员"}
 
 
 def _block(text: Any) -> str:

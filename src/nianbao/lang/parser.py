@@ -121,9 +121,31 @@ def get_parser() -> lark.Lark:
         with _parser_lock:
             if _parser is None:
                 grammar = grammar_path().read_text(encoding="utf-8")
-                _parser = lark.Lark(grammar, parser="lalr", lexer="basic",
+                _parser = lark.Lark(grammar, parser="lalr", lexer="basic", cache=_cache_file(),
                                     propagate_positions=True, maybe_placeholders=False)
     return _parser
+
+
+def _cache_file() -> str | bool:
+    """Where lark keeps the analysed grammar between runs (16 ms → under 1 ms at start-up).
+
+    Lark stores a hash of the grammar and its options in the file and rebuilds when
+    they differ. The cache is a pickle, so it lives only in a folder of this user's
+    own (~/.cache/nianbao, mode 0700), never in a shared temporary folder; when that
+    folder cannot be made safe the parser is simply built without a cache.
+    """
+    import os
+    import stat
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "nianbao")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        st = os.stat(folder)
+        if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return False
+    except (OSError, AttributeError):
+        return False
+    return os.path.join(folder, f"expr-grammar-lark{lark.__version__}.cache")
 
 
 def parse(source: str, origin: Optional[Origin] = None) -> lark.Tree:
