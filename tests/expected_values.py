@@ -110,7 +110,9 @@ GOV2021_OTHER_ROWS = ("section3.results.other.overdue_correction", "section3.res
                       "section3.results.other.other")
 REAL = {
     "huaian-hongze-2023.pdf": dict(
-        meta={"agency": "洪泽区人民政府", "year": 2023, "date": None, "level": "government"},
+        # No 落款 is printed: the PDF's own ModDate stands in as the publication date.
+        meta={"agency": "洪泽区人民政府", "year": 2023, "date": "2024-02-26", "date_source": "file",
+              "level": "government"},
         values=expand(
             [0, 0, 0, 0, 5, 5, 550, 4119, 195, 7730.28],
             {"section3.new": [21, 0, 0, 0, 0, 0, 21], "section3.results.partial": [4, 0, 0, 0, 0, 0, 4],
@@ -128,7 +130,8 @@ REAL = {
         ),
     ),
     "huaian-hongze-2024.pdf": dict(
-        meta={"agency": "淮安市洪泽区人民政府", "year": 2024, "date": None, "level": "government"},
+        meta={"agency": "淮安市洪泽区人民政府", "year": 2024, "date": "2025-02-25", "date_source": "file",
+              "level": "government"},
         values=expand(
             [0, 0, 0, 3, 0, 8, 9487, 2776, 84, 7545],
             {"section3.new": [95, 0, 0, 0, 0, 0, 95], "section3.results.granted": [50, 0, 0, 0, 0, 0, 50],
@@ -143,6 +146,105 @@ REAL = {
             [1, 1, 0, 0, 2, 1, 0, 0, 0, 1, 2, 0, 1, 0, 3],
             legacy={"section3.results.other_legacy": [0] * 7},
             absent_rows=GOV2021_OTHER_ROWS,
+        ),
+    ),
+}
+
+
+# The converted and web-page reports of ../shared/corpus/real, as a careful reader of each sees them.
+REAL_CONVERTED = {
+    # A third party's PDF/OCR conversion: table 3 one Markdown table per row under a generic header,
+    # table 4 as three small tables. The converter (not the county) wrote 沭阳 as 沐阳 throughout.
+    "jiangsu-shuyang-xian-2025.txt": dict(
+        meta={"agency": "沐阳县人民政府", "year": 2025, "date": "2026-01-23", "date_source": "signature",
+              "level": "government"},
+        values=expand(
+            [0, 0, 0, 6, 1, 32, 517645, 693957, 2154, 4068.208],
+            {"section3.new": [705, 3, 0, 0, 5, 0, 713], "section3.carried": [36, 0, 0, 0, 0, 0, 36],
+             "section3.results.granted": [290, 1, 0, 0, 3, 0, 294],
+             "section3.results.partial": [99, 0, 0, 0, 2, 0, 101],
+             "section3.results.withheld.three_safeties": [2, 0, 0, 0, 0, 0, 2],
+             "section3.results.withheld.third_party": [2, 0, 0, 0, 0, 0, 2],
+             "section3.results.withheld.internal_affairs": [13, 0, 0, 0, 0, 0, 13],
+             "section3.results.withheld.process_info": [2, 0, 0, 0, 0, 0, 2],
+             "section3.results.withheld.enforcement_file": [4, 0, 0, 0, 0, 0, 4],
+             "section3.results.withheld.inquiry": [9, 0, 0, 0, 0, 0, 9],
+             "section3.results.unavailable.not_held": [111, 0, 0, 0, 0, 0, 111],
+             "section3.results.unavailable.needs_creation": [2, 0, 0, 0, 0, 0, 2],
+             "section3.results.not_processed.petition": [12, 0, 0, 0, 0, 0, 12],
+             "section3.results.not_processed.duplicate": [6, 1, 0, 0, 0, 0, 7],
+             "section3.results.other.overdue_correction": [9, 0, 0, 0, 0, 0, 9],
+             "section3.results.other.overdue_fee": [7, 0, 0, 0, 0, 0, 7],
+             "section3.results.other.other": [142, 1, 0, 0, 0, 0, 143],
+             "section3.results.total": [710, 3, 0, 0, 5, 0, 718], "section3.carryover": [31, 0, 0, 0, 0, 0, 31]},
+            [27, 10, 9, 15, 61, 3, 0, 0, 0, 3, 8, 0, 1, 1, 10],
+        ),
+    ),
+    # Converted from the published PDF: the converter lost one cell of each table-2 row of block
+    # （一） (printed apart as "22（其中修订16件）" and "55（含自然失效29件）", whose row cannot be
+    # told for sure), cut three table-3 labels and dropped section 5's heading.
+    "shanghai-shizhengfu-bangongting-2025.md": dict(
+        meta={"agency": "上海市人民政府办公厅", "year": 2025, "date": None, "level": "department"},
+        values=expand(
+            [22, ABSENT, 235, 34, ABSENT, 189, 0, 0, 0, 0],
+            {"section3.new": [1259, 36, 0, 0, 0, 0, 1295], "section3.carried": [170, 15, 0, 0, 4, 0, 189],
+             "section3.results.granted": [201, 5, 0, 0, 0, 0, 206],
+             "section3.results.partial": [2, 0, 0, 0, 0, 0, 2],
+             "section3.results.withheld.state_secret": [4, 0, 0, 0, 0, 0, 4],
+             "section3.results.withheld.three_safeties": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.withheld.internal_affairs": [8, 0, 0, 0, 1, 0, 9],
+             "section3.results.withheld.process_info": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.withheld.inquiry": [5, 0, 0, 0, 0, 0, 5],
+             "section3.results.unavailable.not_held": [484, 28, 0, 0, 1, 0, 513],
+             "section3.results.unavailable.needs_creation": [47, 1, 0, 0, 0, 0, 48],
+             "section3.results.unavailable.unclear": [3, 0, 0, 0, 0, 0, 3],
+             "section3.results.not_processed.petition": [61, 1, 0, 0, 0, 0, 62],
+             "section3.results.not_processed.duplicate": [16, 0, 0, 0, 0, 0, 16],
+             "section3.results.not_processed.publication": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.not_processed.excessive": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.other.overdue_correction": [40, 1, 0, 0, 2, 0, 43],
+             "section3.results.other.other": [264, 12, 0, 0, 0, 0, 276],
+             "section3.results.total": [1139, 48, 0, 0, 4, 0, 1191],
+             "section3.carryover": [290, 3, 0, 0, 0, 0, 293]},
+            [40, 0, 10, 5, 55, 2, 0, 4, 6, 12, 6, 0, 9, 7, 22],
+        ),
+    ),
+    # The site's article pages; the only date is the site's own 时间 line.
+    "fujian-pingtan-2023.html": dict(
+        meta={"agency": "平潭综合实验区", "year": 2023, "date": "2024-03-08", "date_source": "page",
+              "level": "government"},
+        values=expand(
+            [0, 0, 0, 77, 132, 470, 2629, 1330, 54, 5949.088667],
+            {"section3.new": [80, 1, 0, 0, 0, 0, 81], "section3.results.granted": [22, 0, 0, 0, 0, 0, 22],
+             "section3.results.partial": [19, 1, 0, 0, 0, 0, 20],
+             "section3.results.withheld.third_party": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.withheld.process_info": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.withheld.enforcement_file": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.withheld.inquiry": [2, 0, 0, 0, 0, 0, 2],
+             "section3.results.unavailable.not_held": [31, 0, 0, 0, 0, 0, 31],
+             "section3.results.not_processed.duplicate": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.other.overdue_correction": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.other.other": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.total": [80, 1, 0, 0, 0, 0, 81]},
+            [1, 1, 0, 0, 2, 4, 0, 0, 1, 5, 1, 0, 1, 0, 2],
+        ),
+    ),
+    "fujian-pingtan-2024.html": dict(
+        meta={"agency": "平潭综合实验区", "year": 2024, "date": "2025-03-10", "date_source": "page",
+              "level": "government"},
+        values=expand(
+            [0, 0, 0, 62, 33, 440, 4529, 1100, 65, 18651.06],
+            {"section3.new": [217, 1, 0, 0, 0, 0, 218], "section3.results.granted": [71, 0, 0, 0, 0, 0, 71],
+             "section3.results.partial": [29, 0, 0, 0, 0, 0, 29],
+             "section3.results.withheld.state_secret": [4, 0, 0, 0, 0, 0, 4],
+             "section3.results.withheld.third_party": [3, 0, 0, 0, 0, 0, 3],
+             "section3.results.withheld.internal_affairs": [32, 0, 0, 0, 0, 0, 32],
+             "section3.results.unavailable.not_held": [75, 0, 0, 0, 0, 0, 75],
+             "section3.results.not_processed.duplicate": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.other.overdue_correction": [1, 0, 0, 0, 0, 0, 1],
+             "section3.results.other.other": [1, 1, 0, 0, 0, 0, 2],
+             "section3.results.total": [217, 1, 0, 0, 0, 0, 218]},
+            [2, 1, 3, 1, 7, 0, 0, 0, 0, 0, 13, 2, 4, 0, 19],
         ),
     ),
 }

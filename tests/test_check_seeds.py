@@ -44,7 +44,7 @@ def test_messages_quote_the_figures_and_places(capsys):
     by_rule = {f["rule"]: f for f in report["findings"]}
     prose = by_rule["prose-applications-received"]
     assert "6件" in prose["message"] and "5件" in prose["message"]
-    assert {e["location"]["line"] for e in prose["evidence"]} == {23, 61}
+    assert {e["location"]["line"] for e in prose["evidence"]} == {23, 61, 62}   # prose, 新收, 上年结转
     blank = by_rule["blank-cells"]
     assert blank["fields"] == ["section3.carryover.commercial"]
     assert "表三“四、结转下年度继续办理”行“商业企业”列" in blank["message"]

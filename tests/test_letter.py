@@ -231,14 +231,16 @@ def test_real_pdf_letter(hongze, pack, tmp_path):
     review = next(t for t in items if "行政复议“总计”" in t)
     assert "为0" in review and "合计为11" in review and "见报告第4页" in review
     assert any("合计为5" in t for t in items[:3])
-    assert [i["severity"] for i in ctx["items"]] == ["error"] * 3 + ["warning"] * 2
+    # The missing 落款 is no longer a warning: the PDF's own date stands in (an info finding says so).
+    assert [i["severity"] for i in ctx["items"]] == ["error"] * 3 + ["warning"]
     assert "第一项至第三项所列问题，请予以整改" in ctx["closing"]
     # Info findings are left out by default ...
     assert not ctx["other"] and not any("责任追究" in t for t in block_texts(ctx))
     # ... and come as one 其他提示 paragraph when asked for.
     ctx = letter_context(hongze, pack, TODAY, {"include_info": True})
-    assert len(ctx["items"]) == 5
-    assert ctx["other"].startswith("其他提示：1.") and "责任追究" in ctx["other"] and "2." in ctx["other"]
+    assert len(ctx["items"]) == 4
+    assert ctx["other"].startswith("其他提示：1.") and "责任追究" in ctx["other"] and "3." in ctx["other"]
+    assert "PDF文件属性" in ctx["other"]
     out = tmp_path / "hongze.docx"
     write_letter_docx(hongze, pack, TODAY, out, {"include_info": True})
     assert docx_paragraphs(out) == block_texts(ctx)

@@ -12,11 +12,11 @@ from nianbao.cli import main
 EXPECTED_FINDINGS = {
     "huaian-hongze-2023.pdf": {
         "table4-review-total": "error", "table4-after-review-total": "error", "outdated-rows": "error",
-        "work-points-statement": "warning", "date-present": "warning",
+        "work-points-statement": "warning", "date-from-publication": "info",
         "accountability-statement": "info", "label-variants": "info",
     },
     "huaian-hongze-2024.pdf": {
-        "outdated-rows": "error", "work-points-statement": "warning", "date-present": "warning",
+        "outdated-rows": "error", "work-points-statement": "warning", "date-from-publication": "info",
         "prose-applications-received": "warning", "accountability-statement": "info", "label-variants": "info",
     },
 }
@@ -75,7 +75,9 @@ def test_prose_scope_difference_is_a_warning_with_both_places(capsys):
     finding = next(f for f in data["reports"][0]["findings"] if f["rule"] == "prose-applications-received")
     assert finding["severity"] == "warning"
     assert "17件" in finding["message"] and "95件" in finding["message"]
-    assert [e["location"]["page"] for e in finding["evidence"]] == [1, 3]
+    # The prose, the new-applications total and the carried-over total (受理 may mean 新收+结转).
+    assert [e["location"]["page"] for e in finding["evidence"]] == [1, 3, 3]
+    assert sorted(e["field"] for e in finding["evidence"][1:]) == ["section3.carried.total", "section3.new.total"]
 
 
 def test_the_two_years_are_consistent(capsys):

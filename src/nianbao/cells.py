@@ -19,6 +19,27 @@ _VALUE_LIKE = re.compile(r"^(?:[〇零一二三四五六七八九十百千万亿
                          r"|无|空|暂无|不适用|[—－\-/／…]+)$")
 
 
+# Column headers converters invent for a table they could not read: 类别 | 数据1 | … | 总计,
+# (数据项目) | 数量, or a header whose first cell is 项目/类别.
+_GENERIC_HEADER = re.compile(r"^[（(]?(?:类别|项目|数据项目|数据\d{0,2}|数量|序号)[）)]?$")
+_PLACEHOLDER = re.compile(r"^[—－\-]+$")
+
+
+def is_generic_header(texts: list[str]) -> bool:
+    """A converter's own header row: its first non-empty cell is a generic word and no cell is a number."""
+    cells = [unicodedata.normalize("NFKC", t).strip().replace(" ", "") for t in texts]
+    cells = [c for c in cells if c]
+    if not cells or any(isinstance(parse_number(c), (int, float)) for c in cells):
+        return False
+    return bool(_GENERIC_HEADER.match(cells[0]))
+
+
+def is_placeholder_row(texts: list[str]) -> bool:
+    """A row of dashes only: what a converter prints under a header it kept without data."""
+    cells = [t.strip() for t in texts if t.strip()]
+    return bool(cells) and all(_PLACEHOLDER.match(c) for c in cells)
+
+
 def parse_number(text: str) -> int | float | str | None:
     """'' -> None (blank); '1,234' / '１２３４' -> 1234; '7730.28' -> 7730.28; anything else -> the text."""
     folded = unicodedata.normalize("NFKC", text).strip()

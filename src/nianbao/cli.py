@@ -103,12 +103,12 @@ def _run_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_letter(args: argparse.Namespace) -> int:
-    import datetime as dt
     from pathlib import Path
 
     from .atomic import atomic_write_text
     from .checker import Checker
-    from .outputs.letter import NoFindings, render_letter_html, write_letter_docx
+    from .outputs.letter import NoFindings, letter_context, render_letter_html, write_letter_docx
+    from .settings import load, overrides_from_args
 
     checker = Checker(args.pack)
     result = checker.check(args.file, previous=args.previous)
@@ -116,19 +116,21 @@ def _cmd_letter(args: argparse.Namespace) -> int:
         sys.stderr.write(f"nianbao: {safe_line(f'{args.file}: {result.unreadable}')}\n")
         return EXIT_USAGE
     active = checker.pack_of(result)
-    options = {"sender": args.sender, "reference": args.reference, "contact": args.contact,
-               "deadline_days": args.deadline_days, "include_info": True if args.include_info else None,
-               "template": args.template}
     out = Path(args.out) if args.out else Path("reports_out") / "letters" / f"{Path(args.file).stem}.{args.format}"
-    today = dt.date.today()
+    settings = load(out.parent, overrides_from_args(args))      # nianbao.toml, then the flags
+    options = {**settings.options(), "include_info": True if args.include_info else None, "template": args.template}
+    day = settings.letter_date()
     try:
+        note = letter_context(result, active, day, options).get("deadline_note")
         if args.format == "docx":
-            write_letter_docx(result, active, today, out, options)
+            write_letter_docx(result, active, day, out, options)
         else:
-            atomic_write_text(out, render_letter_html(result, active, today, options))
+            atomic_write_text(out, render_letter_html(result, active, day, options))
     except NoFindings as exc:
         sys.stdout.write(safe_line(f"{args.file}：{exc.message}") + "\n")
         return EXIT_OK
+    if note:
+        sys.stderr.write(f"nianbao: {note}\n")
     sys.stdout.write(f"已生成整改函：{out}（错误 {result.count('error')} 项，警告 {result.count('warning')} 项）\n")
     return EXIT_OK
 
@@ -255,6 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("pack", nargs="?", default="gov-2021", metavar="PACK", help="规则包名称或路径（默认 gov-2021）")
     r.set_defaults(func=_cmd_rules_list)
     rules.set_defaults(func=lambda a: (rules.print_help(), EXIT_USAGE)[1])
+    from . import cli_letters
+    cli_letters.add_commands(sub)
     return parser
 
 

@@ -9,12 +9,11 @@ still be checked) and gets a `template.outdated` note.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .document import Document
-from .metadata import _TITLE
+from .metadata import title_parts
 from .template import Template, available_templates, load_template, normalize_label
 
 
@@ -68,10 +67,10 @@ def applicable_template(year: int | None) -> str | None:
 
 
 def report_year(doc: Document) -> int | None:
-    for block in [b for b in doc.blocks if b.kind == "line"][:8]:
-        m = _TITLE.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", block.text)))
-        if m:
-            return int(m.group(2))
+    for block in [b for b in doc.blocks if b.kind == "line"][:10]:
+        parts = title_parts(block.text)
+        if parts:
+            return parts[1]
     return None
 
 

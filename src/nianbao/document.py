@@ -27,6 +27,10 @@ class Block:
     cells: list[Cell]             # a line has exactly one cell
     location: Location
     table: int | None = None      # index of the source table (rows only), when the format knows it
+    # How a text row was printed: "tab" (copied from Word/web), "markdown" or "layout"
+    # (a converter's Markdown table, whitespace-aligned columns). A converter drops cells,
+    # so a short row of that kind is the converter's doing as often as the agency's.
+    shape: str | None = None
 
     @property
     def text(self) -> str:
@@ -38,8 +42,8 @@ class Block:
         return Block("line", [Cell(text, location)], location)
 
     @staticmethod
-    def row(cells: list[Cell], location: Location, table: int | None = None) -> "Block":
-        return Block("row", cells, location, table)
+    def row(cells: list[Cell], location: Location, table: int | None = None, shape: str | None = None) -> "Block":
+        return Block("row", cells, location, table, shape)
 
 
 @dataclass

@@ -141,7 +141,7 @@ class CheckResult:
     def meta_json(self) -> dict[str, Any]:
         if self.report is None:
             return {}
-        keys = ("agency", "year", "date", "level", "template")
+        keys = ("agency", "year", "date", "date_source", "level", "template")
         return {k: plain(self.report.meta_value(k)) for k in keys}
 
     def to_json(self) -> dict[str, Any]:

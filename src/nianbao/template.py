@@ -17,7 +17,7 @@ import yaml
 from .errors import PackError
 from .paths import rules_dir
 
-META_NAMES = ("meta.agency", "meta.year", "meta.date", "meta.level", "meta.template", "meta.signer")
+META_NAMES = ("meta.agency", "meta.year", "meta.date", "meta.date_source", "meta.level", "meta.template", "meta.signer")
 SECTION_NAMES = tuple(f"section{n}" for n in range(1, 7))
 
 _SPACE = re.compile(r"\s+")

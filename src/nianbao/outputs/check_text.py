@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..findings import SEVERITY_CN, CheckResult
 from ..terminal import safe
 
-_LEVEL_CN = {"government": "本级政府", "department": "政府部门"}
+from ..metadata import DATE_SOURCE_CN, LEVEL_CN as _LEVEL_CN
 
 
 def result_to_text(result: CheckResult, show_unchecked: bool = True) -> str:
@@ -14,7 +14,7 @@ def result_to_text(result: CheckResult, show_unchecked: bool = True) -> str:
     if meta:
         level = _LEVEL_CN.get(meta.get("level") or "", "层级未识别")
         out.append(f"   {meta.get('agency') or '机关未识别'} · {meta.get('year') or '年度未识别'}年度 · {level} · "
-                   f"落款日期 {meta.get('date') or '未标注'} · 模板 {meta.get('template')} · 规则包 {result.pack}")
+                   f"{DATE_SOURCE_CN.get(meta.get('date_source') or '', '落款日期')} {meta.get('date') or '未标注'} · 模板 {meta.get('template')} · 规则包 {result.pack}")
     if result.previous:
         out.append(f"   对照上年报告：{result.previous}")
     counts = "，".join(f"{SEVERITY_CN[s]} {result.count(s)} 项" for s in ("error", "warning", "info"))

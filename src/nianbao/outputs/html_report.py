@@ -24,12 +24,12 @@ import jinja2
 from ..findings import SEVERITY_CN, SEVERITY_ORDER, CheckResult, Finding
 from ..model import Fact, Location, Report
 from ..findings import CATEGORY_CN
+from ..metadata import DATE_SOURCE_CN, LEVEL_CN
 from ..packs import CATEGORIES, Pack
 from ..template import Template, describe
 
 assert set(CATEGORY_CN) == set(CATEGORIES), "every fixed category needs a Chinese name"
 
-LEVEL_CN = {"government": "本级政府", "department": "政府部门"}
 SEVERITIES = ("error", "warning", "info")
 _CN_NUMS = "一二三四五六七八九十"
 # Titles of table 3's numbered result groups, as the 2021 template prints them.
@@ -180,7 +180,10 @@ class _PageBuilder:
         level_fact = report.meta.get("level") if report is not None else None
         version = meta("template") or self.template.version
         signed = meta("date")
+        source = report.meta.get("date_source") if report is not None else None
         return {
+            "date_label": DATE_SOURCE_CN.get(str(source.value), "落款日期") if source is not None else "落款日期",
+            "date_source": (source.raw or "") if source is not None and source.value != "signature" else "",
             "agency": str(agency) if agency else "",
             "year": str(year) if year else "",
             "level": LEVEL_CN.get(str(level), "未识别") if level else "未识别",

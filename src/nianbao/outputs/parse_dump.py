@@ -5,6 +5,7 @@ from typing import Any
 
 from ..findings import plain as _plain
 from ..model import Report
+from ..metadata import DATE_SOURCE_CN, LEVEL_CN
 from ..strict_json import finite
 from ..template import load_template
 from ..terminal import safe
@@ -62,7 +63,7 @@ def report_to_text(report: Report) -> str:
     out: list[str] = []
     meta_labels = {"agency": "报告机关", "year": "报告年度", "date": "落款日期", "level": "机关层级",
                    "template": "模板版本", "signer": "落款单位"}
-    level_cn = {"government": "本级政府", "department": "政府部门", None: "未识别"}
+    level_cn = {**LEVEL_CN, None: "未识别"}
     out.append(f"文件：{report.source}（{report.format}）")
     for key, label in meta_labels.items():
         fact = report.meta.get(key)
@@ -73,6 +74,10 @@ def report_to_text(report: Report) -> str:
             value = f"{value}（{fact.raw}）"
         if key == "level":
             value = f"{level_cn.get(value, value)}（{fact.raw}）" if fact.raw else level_cn.get(value, value)
+        source = report.meta.get("date_source")
+        if key == "date" and source is not None and source.value is not None:
+            label = DATE_SOURCE_CN.get(str(source.value), label)
+            value = f"{_plain(value)}（来源：{source.raw}{'，' + fact.location.describe() if fact.location and fact.location.describe() != source.raw else ''}）"
         out.append(f"{label}：{_plain(value) if value is not None else '未找到'}")
     out.append("")
     out.append("章节：")
