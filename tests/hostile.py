@@ -235,9 +235,9 @@ def huge_numbers_text(digits: int = 5000, decimal_digits: int = 400) -> str:
     return re.sub(r"(收到政府信息公开申请)(\d+)(件)", lambda m: m.group(1) + "8" * digits + m.group(3), text, count=1)
 
 
-# Clear the screen, home the cursor, set the window title, a one-byte CSI (no digits: the
+# Clear the screen, home the cursor, an OS command, a one-byte CSI (no digits nor ";": the
 # agency line of a report has none).
-ANSI_AGENCY = "示例县\x1b[H\x1b[J人民政府\x1b]l;owned\x07\x9bJ"
+ANSI_AGENCY = "示例县\x1b[H\x1b[J人民政府\x1b]lowned\x07\x9bJ"
 
 
 def quoting_pdf_magic_text() -> str:

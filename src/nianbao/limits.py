@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import dataclasses
 import functools
 import os
 import re
@@ -102,10 +101,6 @@ def using(limits: Limits | None) -> Iterator[Limits]:
         yield _ACTIVE.get()  # type: ignore[misc]
     finally:
         _ACTIVE.reset(token)
-
-
-def replace(limits: Limits, **changes: int) -> Limits:
-    return dataclasses.replace(limits, **changes)
 
 
 def size_cn(n: int) -> str:
