@@ -225,6 +225,13 @@ def repeated_headings_text(size: int = 760_000) -> bytes:
     return data + piece * ((size - len(data)) // len(piece) + 1)
 
 
+def wide_row_text(cells: int = 20_000) -> str:
+    """The sample with its 行政许可 row printed with `cells` values: a surplus no alignment can place."""
+    text = sample_text()
+    assert "行政许可\t1875" in text
+    return text.replace("行政许可\t1875", "行政许可\t" + "\t".join(["12"] * cells), 1)
+
+
 def huge_numbers_text(digits: int = 5000, decimal_digits: int = 400) -> str:
     """The sample with one table cell of `digits` digits and one of a `decimal_digits`-digit decimal."""
     text = sample_text()

@@ -97,12 +97,12 @@ def test_docx_grid_span_bomb_is_refused(tmp_path):
 @pytest.mark.parametrize("name, build, most, words", [
     ("colspan.html", hostile.colspan_html, 1000, ("colspan=1000000000", "NIANBAO_MAX_SPAN")),
     # spans each within the budget, whose grid together is far over the cell budget
-    ("grid.html", hostile.rowspan_grid_html, 100_000, ("表格单元格", "100,000", "NIANBAO_MAX_TABLE_CELLS")),
+    ("grid.html", hostile.rowspan_grid_html, 100_000, ("表格单元格", "50,000", "NIANBAO_MAX_TABLE_CELLS")),
     # 300 MB of page content from a few hundred KB
     ("flate.pdf", hostile.flate_bomb_pdf, 1024 * 1024,
      ("数据流解压后超过 128 MB", "NIANBAO_MAX_PDF_STREAM_BYTES", "压缩炸弹")),
     ("pages.pdf", hostile.many_pages_pdf, 4 * 1024 * 1024, ("PDF 页数超过 2,000 页", "NIANBAO_MAX_PAGES")),
-    ("ruling.pdf", hostile.ruling_bomb_pdf, 100_000, ("第1页的表格线交点超过 100,000 个", "NIANBAO_MAX_TABLE_CELLS")),
+    ("ruling.pdf", hostile.ruling_bomb_pdf, 100_000, ("第1页的表格线交点超过 50,000 个", "NIANBAO_MAX_TABLE_CELLS")),
     ("chars.pdf", hostile.chars_bomb_pdf, 20_000, ("第1页绘制的字符超过 50,000 个", "NIANBAO_MAX_PAGE_CHARS")),
 ])
 def test_web_page_and_pdf_bombs_are_refused(tmp_path, name, build, most, words):
@@ -177,6 +177,19 @@ def test_repeated_headings_run_quickly_and_findings_quote_only_an_excerpt(tmp_pa
     assert values and max(len(v) for v in values) <= 201
     # a section that runs on is quoted from its start, marked as cut
     assert any(v.endswith("…") and v.startswith("本年度共主动公开政府信息100条。") for v in values)
+
+
+def test_a_row_of_thousands_of_cells_is_left_undecided_quickly(tmp_path):
+    """Aligning 20,000 printed cells to a one-column row once tried every way to drop 19,999 of them."""
+    path = tmp_path / "wide.txt"
+    path.write_text(hostile.wide_row_text(), encoding="utf-8")
+    proc = nianbao("check", str(path), "--format", "json")
+    assert proc.returncode == 1 and proc.elapsed < TIMEOUT, proc.stderr[-2000:]
+    [report] = _strict(proc.stdout)["reports"]
+    [finding] = [f for f in report["findings"] if f["category"] == "structure.extra_cells"]
+    assert "行有20000个数值单元格，比模板多19999个" in finding["message"]
+    assert finding["message"].count("12") <= 41 and "……共20000个" in finding["message"]
+    assert len(proc.stdout) < 200_000
 
 
 # ---------------------------------------------------------------------------

@@ -36,10 +36,10 @@ class Limits:
     pdf_stream_bytes: int = 128 * _MB      # one PDF stream once decoded (Flate, LZW)
     pages: int = 2000                      # pages of a PDF
     page_chars: int = 50_000               # characters drawn on one PDF page
-    table_cells: int = 100_000             # table grid positions in a report, merged spans included
+    table_cells: int = 50_000              # table grid positions in a report, merged spans included
     span: int = 1000                       # colspan / rowspan / gridSpan of one cell
     text_chars: int = 5_000_000            # characters of a text, web page or Word report
-    text_lines: int = 200_000              # lines of a text report
+    text_lines: int = 100_000              # lines of a text report
     html_tags: int = 300_000               # elements of a web page
     evidence_chars: int = 200              # characters of report text quoted by one finding
 
