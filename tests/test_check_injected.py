@@ -108,6 +108,9 @@ def _previous_year(carryover="2\t0\t0\t0\t0\t0\t2", in_force="37"):
     text = CLEAN.replace("2024年政府信息公开工作年度报告", "2023年政府信息公开工作年度报告")
     text = text.replace("2024年1月1日起至2024年12月31日", "2023年1月1日起至2023年12月31日")
     text = text.replace("四、结转下年度继续办理\t\t\t1\t0\t0\t0\t0\t0\t1", f"四、结转下年度继续办理\t\t\t{carryover}")
+    # Last year's own problems and measures: a section 5 repeated from last year is a finding of its own.
+    text = text.replace("但仍存在政策解读形式单一、基层公开标准化水平不高等问题。下一步，将持续丰富解读形式，加强基层政务公开标准化规范化建设。",
+                        "但仍存在依申请公开答复文书不够规范、个别栏目更新不及时等问题。下一步，将制定答复文书范本，建立栏目更新通报制度。")
     return text.replace("行政规范性文件\t6\t2\t41", f"行政规范性文件\t5\t1\t{in_force}")
 
 

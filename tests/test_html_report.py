@@ -190,7 +190,7 @@ def assert_cells_and_findings_linked(result: CheckResult, pack, dom: Node) -> in
             worst = min(severities, key=["error", "warning", "info"].index)
             assert f"cell-{worst}" in td.classes, (name, td.classes)
             assert f"#finding-{number}" in td.links(), (name, td.links())
-            assert f"问题{number}" in td.attrs["title"] and finding.title in td.attrs["title"]
+            assert f"问题{number}" in td.attrs["title"] and finding.heading in td.attrs["title"]
             assert f"#{cell_id(name)}" in back, (number, name)
             checked += 1
     # And nothing else is highlighted.
@@ -241,6 +241,8 @@ def test_sample_page_lists_every_finding_grouped(sample_result, sample_page):
         article = article_of(dom, number)
         text = article.text()
         assert finding.title in text and finding.message in text and finding.basis in text
+        # The heading states the problem (the rule's headline); the requirement is shown beside it.
+        assert finding.headline and article.find_all("h5")[0].text() == finding.headline
         assert f"问题{number}" in text and SEVERITY_CN[finding.severity] in text
         assert finding.severity in article.classes
         for ev in finding.evidence:

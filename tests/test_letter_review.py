@@ -18,7 +18,7 @@ from nianbao.outputs.letter_review import (compare_findings, finding_key, review
                                            write_review_letters)
 from nianbao.packs import load_pack
 from nianbao.reading import read_report
-from nianbao.ruletools import lint_pack
+from nianbao.packs import lint_pack
 from nianbao.settings import LetterSettings
 from test_letter_settings import pack, sample  # noqa: F401  (the gov-2021 pack and the checked sample)
 

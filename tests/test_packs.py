@@ -187,6 +187,22 @@ def test_error_inside_a_folded_block_points_at_its_own_line(tmp_path, capsys):
     assert code == 2
     assert f"{pack}:12:11: 未知名称 section3.nwe.total" in err
     assert err.splitlines()[-2].strip() == "+ section3.nwe.total"
-    from nianbao.ruletools import lint_pack
-    problems = [p for p in lint_pack(str(pack)) if p.severity == "error"]
+    from nianbao.packs import lint_pack
+    problems = [p for p in lint_pack(str(pack)) if p.severity == "error" and "缺少 headline" not in p.message]
     assert [(p.line, p.col) for p in problems] == [(12, 11)]
+
+
+def test_a_letter_typo_stops_check_and_lint_at_the_same_place(tmp_path, capsys):
+    pack = write_pack(tmp_path, """
+        pack: mine
+        extends: gov-2021
+        letter:
+          sender: 某市政务公开办
+          dedline_days: 14
+    """)
+    code, _, err = check_json(capsys, str(CLEAN), "--pack", str(pack))
+    assert code == 2 and "Traceback" not in err
+    assert f"{pack}:5:3: 信函设置中有未知的键“dedline_days”（是否应为“deadline_days”？）" in err
+    assert main(["rules", "lint", str(pack)]) == 1
+    out = capsys.readouterr().out
+    assert f"{pack}:5:3: 错误：信函设置中有未知的键“dedline_days”" in out

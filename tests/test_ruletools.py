@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 
 from nianbao.packs import load_pack, read_pack
-from nianbao.ruletools import LintProblem, RuleChange, diff_packs, format_diff, lint_pack, render_rules_doc
+from nianbao.packs import LintProblem, RuleChange, diff_packs, format_diff, lint_pack, render_rules_doc
 
 WHEN = dt.datetime(2025, 3, 1, 9, 30)
 
@@ -193,7 +193,7 @@ def test_literal_block_and_quoted_positions(tmp_path):
             message: m
             tests: [{expect: fail, facts: {section4.review.total: 0, section4.review.upheld: 1}}]
     """)
-    problems = lint_pack(str(path))
+    problems = [p for p in lint_pack(str(path)) if "缺少 headline" not in p.message]   # positions of the others
     assert [(p.line, p.col) for p in problems if p.severity == "error"] == [
         where(path, "section4.review.pendng"), where(path, "sectoin4.review.upheld")]
 

@@ -119,7 +119,7 @@ def _entry(data: dict[str, Any], error: str | None) -> dict[str, Any]:
 def _write_page(result, pack, checked_at, out_dir: Path, name: str) -> str | None:
     from .outputs.html_report import render_report_html
     rel = f"reports/{name}.html"
-    atomic_write_text(out_dir / rel, render_report_html(result, pack, checked_at))
+    atomic_write_text(out_dir / rel, render_report_html(result, pack, checked_at, index_href="../index.html"))
     return rel
 
 
@@ -175,8 +175,8 @@ def run_batch(inputs: list[str], options: BatchOptions,
                 if i > 1:
                     js.write(",\n")
                 js.write(strict_json.dumps(item["report"]))
-                csv_out.add(item["report"])
-                xlsx_out.add(item["report"])
+                csv_out.add(item["report"], page=item["entry"].get("page"))
+                xlsx_out.add(item["report"], page=item["entry"].get("page"))
                 if progress:
                     progress(i, len(tasks), item["entry"])
             js.write("\n]}\n")

@@ -38,6 +38,7 @@ class Checker:
         self.pack_ref = str(pack) if pack is not None else None
         self.packs = packs if packs is not None else PackCache()
         self._previous: OrderedDict[tuple[str, str], Report | NianbaoError] = OrderedDict()
+        self._memos: dict[str, tuple[object, object]] = {}     # pack name -> (pack, engine.RuleMemo)
         if self.pack_ref is not None:
             self.packs.get(self.pack_ref)     # a broken pack fails here, before any report is read
 
@@ -116,7 +117,17 @@ class Checker:
                                     previous=str(previous))
             else:
                 prev_report = found
-        return check_report(report, active, prev_report)
+        return check_report(report, active, prev_report, memo=self._memo(active))
+
+    def _memo(self, pack):
+        """The verdict memo of a compiled pack (engine.RuleMemo): one per pack, a fresh one when it is recompiled."""
+        from .engine import RuleMemo
+
+        entry = self._memos.get(pack.name)
+        if entry is None or entry[0] is not pack:
+            entry = (pack, RuleMemo())
+            self._memos[pack.name] = entry
+        return entry[1]
 
     def unreadable(self, source: str, error: NianbaoError | str) -> CheckResult:
         """The result for a file that could not be read: the pack's verdict on one unreadable note."""
@@ -142,35 +153,26 @@ def _with_note(report: Report, category: str, message: str, **detail) -> Report:
 
 
 class PackCache:
-    """Compiled packs by reference, reloaded when one of their files (or template) changes on disk."""
+    """Compiled packs by reference: a `nianbao.packs.PackRegistry` (compiled packs keyed by the content
+    of their files, so an edited, added or removed pack file is noticed), created on first use so that
+    `import nianbao` stays light."""
 
     def __init__(self) -> None:
-        self._packs: dict[str, tuple[tuple, object]] = {}
+        self._registry = None
+
+    @property
+    def registry(self):
+        if self._registry is None:
+            from .packs.registry import PackRegistry
+
+            self._registry = PackRegistry()
+        return self._registry
 
     def get(self, ref: str):
-        from .packs import compile_pack, read_pack
-
-        cached = self._packs.get(ref)
-        if cached is not None and cached[0] == _signature(cached[1]):
-            return cached[1]
-        pack = compile_pack(read_pack(ref))
-        self._packs[ref] = (_signature(pack), pack)
-        return pack
+        return self.registry.load(ref)
 
     def clear(self) -> None:
-        self._packs.clear()
-
-
-def _signature(pack) -> tuple:
-    """What identifies the files a compiled pack came from: path, size and modification time of each."""
-    out = []
-    for name in [*pack.files, str(getattr(pack.template, "path", "") or "")]:
-        try:
-            st = os.stat(name)
-            out.append((name, st.st_size, st.st_mtime_ns))
-        except OSError:
-            out.append((name, None, None))
-    return tuple(out)
+        self.registry.clear()
 
 
 _default: Checker | None = None

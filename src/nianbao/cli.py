@@ -154,7 +154,7 @@ def _cmd_rules_test(args: argparse.Namespace) -> int:
 
 
 def _cmd_rules_lint(args: argparse.Namespace) -> int:
-    from .ruletools import lint_pack
+    from .packs import lint_pack
 
     problems = lint_pack(args.pack)
     for problem in problems:
@@ -169,7 +169,7 @@ def _cmd_rules_doc(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from .atomic import atomic_write_text
-    from .ruletools import render_rules_doc
+    from .packs import render_rules_doc
 
     html = render_rules_doc(args.pack, dt.datetime.now().replace(microsecond=0))
     out = args.out or f"reports_out/rules-{os.path.basename(os.path.normpath(args.pack)).removesuffix('.yaml')}.html"
@@ -179,7 +179,7 @@ def _cmd_rules_doc(args: argparse.Namespace) -> int:
 
 
 def _cmd_rules_diff(args: argparse.Namespace) -> int:
-    from .ruletools import diff_packs, format_diff
+    from .packs import diff_packs, format_diff
 
     changes = diff_packs(args.pack_a, args.pack_b)
     sys.stdout.write(format_diff(args.pack_a, args.pack_b, changes).rstrip("\n") + "\n")

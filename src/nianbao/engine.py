@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import ChainMap
+from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 import regex
 from jinja2 import TemplateError
 
+from . import textcompare
 from .cells import to_number
 from .findings import CheckResult, Evidence, Finding, Unchecked, plain
 from .lang import evaluate, evaluate_raw
@@ -79,7 +81,9 @@ def _first_match(spec, paragraphs, text: str, starts: list[int]) -> Fact | None:
                     best = (m, value)
                 break
             try:
-                m = pattern.search(text, m.end(), timeout=REGEX_TIMEOUT)
+                # An empty match must not be searched for again at the same place (packs refuse such
+                # patterns; this keeps a search finite whatever the pattern).
+                m = pattern.search(text, m.end() + (m.end() == m.start()), timeout=REGEX_TIMEOUT)
             except TimeoutError:
                 m = None
     if best is None:
@@ -145,9 +149,14 @@ class _Namespace:
 class _Context:
     """Lazily built rendering context shared by the rules of one report."""
 
-    def __init__(self, pack: Pack, facts: Mapping[str, Fact]):
+    def __init__(self, pack: Pack, facts: Mapping[str, Fact], memo: "RuleMemo", report: Report | None = None,
+                 previous: Report | None = None):
         self.pack = pack
         self.facts = facts
+        self.memo = memo
+        self.params = MappingProxyType(pack.params)    # what messages see: read-only
+        self.report = report
+        self.previous = previous
         self._tree: dict[str, Any] | None = None
 
     def tree(self) -> dict[str, Any]:
@@ -182,12 +191,52 @@ class _Context:
         fact = self.facts.get(name)
         return (fact.raw or "") if fact is not None else ""
 
+    def text(self, name: str) -> str | None:
+        fact = self.facts.get(name)
+        return fact.value if fact is not None and isinstance(fact.value, str) else None
 
-def check_report(report: Report, pack: Pack, previous: Report | None = None) -> CheckResult:
+    def copied(self, name: str, prev_name: str | None = None, similarity: float | None = None) -> dict[str, Any]:
+        """For messages: how much of a text repeats last year's (`copied("section5")`)."""
+        text, previous = self.text(name), self.text(prev_name or f"prev.{name}")
+        if text is None or previous is None:
+            return {"share": 0.0, "sentence_share": 0.0, "copied": 0, "sentences": 0, "quotes": []}
+        found = textcompare.compare(text, previous, similarity or textcompare.SIMILARITY)
+        return {"share": found.share, "sentence_share": found.sentence_share, "copied": len(found.copied),
+                "sentences": len(found.sentences), "quotes": [m.sentence.text for m in found.copied]}
+
+
+class RuleMemo:
+    """Verdicts of per-item rules that found nothing, keyed by the bound row's or cell's values.
+
+    Such a rule is a pure function of the bound row or cell, so one verdict serves
+    every item with the same values (most cells are 0). An explicit object owned by
+    whoever runs the checks: one per pack, shared by the checks of that pack's
+    reports (a fresh one per check_report call when none is passed); compiled rules
+    hold no state of their own. Bounded per rule."""
+
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self._quiet: dict[str, set[tuple]] = {}
+
+    def knows(self, rule: Rule, key: tuple) -> bool:
+        seen = self._quiet.get(rule.id)
+        return seen is not None and key in seen
+
+    def remember(self, rule: Rule, key: tuple) -> None:
+        seen = self._quiet.setdefault(rule.id, set())
+        if len(seen) > self.MAX_ENTRIES:
+            seen.clear()
+        seen.add(key)
+
+
+def check_report(report: Report, pack: Pack, previous: Report | None = None,
+                 memo: RuleMemo | None = None) -> CheckResult:
+    """Evaluate every rule of `pack` on `report`. `memo` may be shared by the checks of one pack."""
     facts = build_facts(report, pack, previous)
-    ctx = _Context(pack, facts)
+    ctx = _Context(pack, facts, memo if memo is not None else RuleMemo(), report, previous)
     result = CheckResult(source=report.source, pack=pack.name, report=report,
-                         previous=previous.source if previous is not None else None)
+                         previous=previous.source if previous is not None else None, previous_report=previous)
     # A report that could not be read gets that one finding, not a cascade of "missing" ones.
     unreadable = any(n.category == "parse.unreadable" and n.detail.get("kind") == "document" for n in report.notes)
     for rule in pack.rules:
@@ -233,6 +282,8 @@ def _run_plain(rule: Rule, facts, ctx: _Context, result: CheckResult, report: Re
         names = [n for n in names if n.rsplit(".", 1)[-1] in failing_cols or not _is_vector_cell(n, ctx)]
     evidence = [_evidence(n, ctx) for n in names if n in facts and not n.startswith("params.")]
     _locate(rule, report, evidence)
+    if "copied_share" in rule.check.source:
+        evidence = _copied_evidence(rule, ctx, evidence)
     message = _render(rule, ctx, failures=failures, values=outcome.values)
     result.findings.append(_finding(rule, message, names, evidence))
 
@@ -248,7 +299,7 @@ def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report:
     local_only = all(n == "cell" or n.startswith(("row.", "prev.row.")) for n in read)
     # Such a rule is a pure function of the bound row or cell, so its "nothing to
     # report" verdicts are remembered: most cells are 0 and share one verdict.
-    memo = rule.quiet if local_only else None
+    memo = ctx.memo if local_only else None
     for item in items:
         cols = vectors.get(item, ())
         if var == "row":
@@ -261,14 +312,12 @@ def _run_for_each(rule: Rule, facts, ctx: _Context, result: CheckResult, report:
         key = None
         if memo is not None:
             key = tuple((k, f.value.__class__, f.value, f.raw) for k, f in local.items())
-            if key in memo:
+            if memo.knows(rule, key):
                 continue
         view = local if local_only else ChainMap(local, facts)
         if not _guard(rule, view, params) or _holds(rule.check, view, params):
             if memo is not None:
-                if len(memo) > 4096:
-                    memo.clear()
-                memo[key] = True
+                memo.remember(rule, key)
             continue
         outcome = evaluate(rule.check, view, params)
         if outcome.status == "pass":
@@ -334,7 +383,7 @@ def _note_matches(spec: str, note: ParseNote) -> bool:
 def _finding(rule: Rule, message: str, names: list[str], evidence: list[Evidence]) -> Finding:
     return Finding(rule=rule.id, title=rule.title, category=rule.category, severity=rule.severity,
                    message=message, basis=rule.basis, fields=list(names), evidence=evidence,
-                   reviewer_only=rule.reviewer_only)
+                   headline=str(rule.data.get("headline") or ""), reviewer_only=rule.reviewer_only)
 
 
 def _evidence(name: str, ctx: _Context) -> Evidence:
@@ -360,6 +409,52 @@ def _locate(rule: Rule, report: Report, evidence: list[Evidence]) -> None:
             evidence.insert(0, Evidence(f"section{number}", f"原文：“{_excerpt(para.text, local, end)}”",
                                         m.group(0), para.location_at(local)))
             return
+
+
+def _copied_evidence(rule: Rule, ctx: _Context, evidence: list[Evidence]) -> list[Evidence]:
+    """For `copied_share(a, b)`: the repeated sentences themselves, each where this year prints it
+    and where last year's report printed it, in place of the two whole texts."""
+    out: list[Evidence] = []
+    compared: set[str] = set()
+    for call in textcompare.copied_calls(rule.check._checked.root):
+        names = [getattr(arg, "name", None) for arg in call.args[:2]]
+        text, previous = (ctx.text(n) if n else None for n in names)
+        if text is None or previous is None:
+            continue
+        similarity = textcompare.SIMILARITY
+        if len(call.args) == 3:
+            arg = call.args[2]
+            value = ctx.pack.params.get(arg.name[len("params."):]) if getattr(arg, "param", False) else \
+                getattr(arg, "value", None)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                similarity = float(value)
+        compared.update(names)
+        here = _text_places(ctx.report, names[0], text)
+        there = _text_places(ctx.previous, names[1].removeprefix("prev."), previous)
+        for m in textcompare.compare(text, previous, similarity).copied:
+            old = there(m.previous.start)
+            label = "与上年报告相同的语句" if m.score >= 100 else f"与上年报告基本相同的语句（相似度{m.score:g}%）"
+            if old is not None:
+                label += f"，上年见{old.describe()}"
+            out.append(Evidence(names[0], label, m.sentence.text, here(m.sentence.start)))
+    kept = [e for e in evidence if e.field not in compared]
+    return kept + out
+
+
+def _text_places(report: Report | None, name: str, text: str):
+    """offset in a section's text -> the Location of the line printing it (None when unknown)."""
+    number = int(name[len("section"):]) if name.startswith("section") and name[len("section"):].isdigit() else None
+    section = report.sections.get(number) if report is not None and number is not None else None
+    if section is None:
+        return lambda offset: None
+    joined, starts = _joined(section.paragraphs)
+    if joined != text or not starts:
+        return lambda offset: section.location
+
+    def place(offset: int):
+        para, local = _at_offset(section.paragraphs, starts, offset)
+        return para.location_at(local) or section.location
+    return place
 
 
 def _excerpt(text: str, start: int, end: int, pad: int = 12) -> str:
@@ -419,7 +514,8 @@ def _render(rule: Rule, ctx: _Context, **extra: Any) -> str:
         "values": values,
         "label": ctx.label, "where": ctx.where, "quote": ctx.quote,
         "value": lambda name: plain(ctx.facts[name].value) if name in ctx.facts else None,
-        "params": ctx.pack.params,
+        "copied": ctx.copied,
+        "params": ctx.params,
     })
     try:
         return _tidy(rule.message.render(context))

@@ -12,6 +12,7 @@ from .strict_json import finite
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
+LEVEL_CN = {"government": "本级政府", "department": "政府部门", "subordinate": "乡镇街道、开发区等"}
 # Chinese names of the fixed finding categories (packs.CATEGORIES), for pages and tools.
 CATEGORY_CN: dict[str, str] = {
     "structure.missing_section": "缺少章节",
@@ -31,6 +32,7 @@ CATEGORY_CN: dict[str, str] = {
     "template.label_variant": "表格项目名称",
     "content.required_missing": "缺少规定内容",
     "text.duplicate_word": "重复字词",
+    "text.copied": "照搬上年内容",
     "crossyear.carryover": "跨年度结转",
     "crossyear.in_force": "现行有效件数衔接",
     "parse.unreadable": "无法读取",
@@ -78,6 +80,13 @@ class Finding:
     evidence: list[Evidence] = field(default_factory=list)
     # A remark for the supervisor (e.g. "请人工核对该页内容"), never stated in a letter to the agency.
     reviewer_only: bool = False
+    # The problem in a few words (未标注落款日期), where `title` states the requirement.
+    headline: str = ""
+
+    @property
+    def heading(self) -> str:
+        """What a reader sees as the finding's heading: the headline, or the title for packs without one."""
+        return self.headline or self.title
 
     def where(self) -> str:
         """Places in the report, deduplicated, in Chinese: 第3页；第12行."""
@@ -90,8 +99,8 @@ class Finding:
         return "；".join(seen)
 
     def to_json(self) -> dict[str, Any]:
-        out = {"rule": self.rule, "title": self.title, "category": self.category, "severity": self.severity,
-               "message": self.message, "basis": self.basis, "fields": list(self.fields),
+        out = {"rule": self.rule, "title": self.title, "headline": self.heading, "category": self.category,
+               "severity": self.severity, "message": self.message, "basis": self.basis, "fields": list(self.fields),
                "evidence": [e.to_json() for e in self.evidence]}
         if self.reviewer_only:
             out["reviewer_only"] = True
@@ -127,6 +136,8 @@ class CheckResult:
     previous: str | None = None
     unreadable: str | None = None      # why the file could not be read (the result then has no report)
     input_error: bool = False          # ...because it is not a report file at all (missing, empty, binary…)
+    # Last year's report itself, when one was compared (for the side-by-side view); not serialised.
+    previous_report: Report | None = field(default=None, repr=False, compare=False)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

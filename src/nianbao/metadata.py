@@ -107,7 +107,6 @@ def split_signature(report: Report, lines: list[Block]) -> list[Block]:
     return [b for i, b in enumerate(body) if i not in drop]
 
 
-LEVEL_CN = {"government": "本级政府", "department": "政府部门", "subordinate": "乡镇街道、开发区等"}
 DATE_SOURCE_CN = {"signature": "落款日期", "page": "发布日期", "file": "文件属性日期"}
 
 # 乡镇（街道）and development-zone bodies: neither a 县级以上人民政府 nor one of its departments

@@ -15,6 +15,7 @@ from typing import Iterable, Mapping, Optional
 
 import regex
 
+from ..bounded_regex import RegexRefused, check_bounds
 from . import ast as A
 from .parser import Origin, RuleError
 
@@ -138,6 +139,7 @@ FUNCTIONS: dict[str, FuncSpec] = {
     "is_integer": FuncSpec(1, 1, summary="是整数"),
     "decimals": FuncSpec(1, 1, summary="数值印出的小数位数"),
     "len": FuncSpec(1, 1, summary="文本长度（字符数）"),
+    "copied_share": FuncSpec(2, 3, summary="本年文本中与上年文本相同或仅个别字词不同的语句所占比例（按字数计的百分数）"),
 }
 
 #: Functions whose single argument must be a (non-wildcard) name.
@@ -505,6 +507,10 @@ class _Checker:
         if not isinstance(pattern, A.String):
             raise self.error(pattern.start, "matches 的第 2 个参数必须是写在引号中的正则表达式。")
         try:
+            check_bounds(pattern.value)
+        except RegexRefused as exc:
+            raise self.error(pattern.start, f"正则表达式无效：{exc.message}。") from None
+        try:
             compiled = regex.compile(pattern.value)
         except regex.error as exc:
             pos = getattr(exc, "pos", None)
@@ -550,6 +556,17 @@ class _Checker:
 
     def call_len(self, call, original):
         self._text_arg(call, 0)
+        return None, NUM
+
+    def call_copied_share(self, call, original):
+        self._text_arg(call, 0)
+        self._text_arg(call, 1)
+        if len(call.args) == 3:
+            self.require_scalar(call.args[2], "copied_share 的第 3 个参数（相似度）")
+            self.require(call.args[2], (NUM,), "copied_share 的第 3 个参数（相似度）")
+            literal = _literal_number(call.args[2])
+            if literal is not None and not 50 <= literal <= 100:
+                raise self.error(call.args[2].start, "copied_share 的相似度应在 50 至 100 之间。")
         return None, NUM
 
 

@@ -748,6 +748,26 @@ class _Compiler:
         return fn
 
 
+    def f_copied_share(self, node):
+        from ..textcompare import SIMILARITY, copied_share
+
+        tf = self._text(node.args[0])
+        pf = self._text(node.args[1])
+        sf = self.node(node.args[2]) if len(node.args) == 3 else (lambda F, P: SIMILARITY)
+        sb = self.blame(node.args[2]) if len(node.args) == 3 else ""
+
+        def fn(F, P):
+            t, p, s = tf(F, P), pf(F, P), sf(F, P)
+            if t.__class__ is Missing or p.__class__ is Missing:
+                return V.merge(t, p)
+            if s.__class__ is Missing:
+                return s
+            if isinstance(s, bool) or not isinstance(s, (int, float)) or not 50 <= s <= 100:
+                return V.invalid(sb)
+            return copied_share(t, p, float(s))
+        return fn
+
+
 def _compare_op(node: A.Compare):
     """The comparison function for a Compare node (text literals compare plainly)."""
     op = node.op

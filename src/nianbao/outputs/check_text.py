@@ -4,7 +4,8 @@ from __future__ import annotations
 from ..findings import SEVERITY_CN, CheckResult
 from ..terminal import safe
 
-from ..metadata import DATE_SOURCE_CN, LEVEL_CN as _LEVEL_CN
+from ..findings import LEVEL_CN as _LEVEL_CN
+from ..metadata import DATE_SOURCE_CN
 
 
 def result_to_text(result: CheckResult, show_unchecked: bool = True) -> str:
@@ -26,7 +27,7 @@ def result_to_text(result: CheckResult, show_unchecked: bool = True) -> str:
             out.append("")
             out.append(f"【{SEVERITY_CN[current]}】")
         where = finding.where()
-        out.append(f"  ● {finding.title}  [{finding.category} · {finding.rule}]")
+        out.append(f"  ● {finding.heading}  [{finding.category} · {finding.rule}]")
         out.append(f"    {finding.message}")
         if where:
             out.append(f"    位置：{where}")

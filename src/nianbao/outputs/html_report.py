@@ -1,4 +1,4 @@
-"""HTML outputs: one self-contained audit page per report, and a batch index page.
+"""HTML outputs: one self-contained audit page per report (the batch index page: index_page.py).
 
 Both pages are single files with inline CSS (and, for the index, one small
 inline script): no external assets, no network, readable on screen and
@@ -15,22 +15,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any
-from urllib.parse import quote
 
-import jinja2
-
-from ..findings import SEVERITY_CN, SEVERITY_ORDER, CheckResult, Finding
-from ..model import Fact, Location, Report
-from ..findings import CATEGORY_CN
-from ..metadata import DATE_SOURCE_CN, LEVEL_CN
+from ..findings import CATEGORY_CN, LEVEL_CN, SEVERITY_CN, SEVERITY_ORDER, CheckResult, Finding
+from ..metadata import DATE_SOURCE_CN
+from ..model import Fact, Report
 from ..packs import CATEGORIES, Pack
 from ..template import Template, describe
+from . import source_view
+from .compare_view import year_comparison
+from .index_page import render_index_html  # noqa: F401  (the batch and tests import it from here)
+from .pages import (SEVERITIES, _env, _file_name, _format_date, _format_datetime, _where, category_cn,  # noqa: F401
+                    cell_id, format_value, safe_href)
 
 assert set(CATEGORY_CN) == set(CATEGORIES), "every fixed category needs a Chinese name"
 
-SEVERITIES = ("error", "warning", "info")
 _CN_NUMS = "一二三四五六七八九十"
 # Titles of table 3's numbered result groups, as the 2021 template prints them.
 _T3_GROUP_TITLES = {"三": "不予公开", "四": "无法提供", "五": "不予处理", "六": "其他处理"}
@@ -40,96 +39,6 @@ _T2_BLOCK_OF_ROW = {"section2.licensing": "第二十条第（五）项", "sectio
                     "section2.coercion": "第二十条第（六）项"}
 _EVIDENCE_TEXT_LIMIT = 120
 _SECTION_TEXT_LIMIT = 36
-
-
-def category_cn(category: str) -> str:
-    return CATEGORY_CN.get(category, category)
-
-
-# ---------------------------------------------------------------------------
-# Jinja2 environment: package templates, autoescape always on.
-_ENV: jinja2.Environment | None = None
-
-
-def _env() -> jinja2.Environment:
-    global _ENV
-    if _ENV is None:
-        _ENV = jinja2.Environment(
-            loader=jinja2.PackageLoader("nianbao", "templates"),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-    return _ENV
-
-
-# ---------------------------------------------------------------------------
-# Small formatting helpers (all return Chinese text for people).
-def cell_id(name: str) -> str:
-    """Anchor id of a redrawn table cell: section3.new.total -> cell-section3-new-total."""
-    return "cell-" + re.sub(r"[^A-Za-z0-9_-]", "-", name.replace(".", "-"))
-
-
-def _fmt_number(value: float) -> str:
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def format_value(value: Any) -> str:
-    if value is None:
-        return "（空白）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return _fmt_number(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
-
-
-def _format_datetime(moment: dt.datetime) -> str:
-    text = f"{moment.year}年{moment.month}月{moment.day}日 {moment.hour:02d}:{moment.minute:02d}"
-    if moment.tzinfo is not None:
-        offset = moment.utcoffset()
-        if offset is not None:
-            minutes = int(offset.total_seconds() // 60)
-            sign = "+" if minutes >= 0 else "-"
-            text += f"（UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}）"
-    return text
-
-
-def _format_date(value: Any) -> str:
-    if isinstance(value, dt.date):
-        return f"{value.year}年{value.month}月{value.day}日"
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        y, m, d = (int(p) for p in value.split("-"))
-        return f"{y}年{m}月{d}日"
-    return str(value) if value else ""
-
-
-def _where(location: Location | None) -> str:
-    return location.describe() if location is not None else ""
-
-
-def _file_name(source: str) -> str:
-    return PurePath(source.replace("\\", "/")).name or source
-
-
-def safe_href(link: str | None) -> str | None:
-    """A relative file path (as the batch runner gives it) as a percent-encoded relative URL.
-
-    Anything that looks like a URL with a scheme (javascript:, http:, …), an
-    absolute path or a network path is refused: the index only links to files
-    written beside it.
-    """
-    if not link:
-        return None
-    text = str(link).replace("\\", "/")
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text) or text.startswith("/"):
-        return None
-    return quote(text, safe="/")
-
 
 # ---------------------------------------------------------------------------
 # The per-report page
@@ -165,10 +74,11 @@ class _PageBuilder:
         self.findings: list[Finding] = result.sorted_findings()
         self.highlights = _Highlights()
         for number, finding in enumerate(self.findings, 1):
-            mark = _Mark(number, finding.severity, finding.title)
+            mark = _Mark(number, finding.severity, finding.heading)
             for name in finding.fields:
                 self.highlights.add(name, mark)
         self.drawn: dict[str, str] = {}        # field name -> anchor id of what the page draws for it
+        self.compared: set[int] = set()        # sections shown beside last year's
 
     # ---- header -------------------------------------------------------
     def header(self, checked_at: dt.datetime) -> dict[str, Any]:
@@ -404,12 +314,18 @@ class _PageBuilder:
         if isinstance(value, dt.date) or (name.startswith(("meta.date", "prev.meta.date")) and isinstance(value, str)):
             return _format_date(value)
         text = format_value(value)
-        if re.fullmatch(r"section[1-6]", name) and isinstance(value, str) and len(text) > _SECTION_TEXT_LIMIT:
+        if (re.fullmatch(r"section[1-6]", name) and isinstance(value, str) and len(text) > _SECTION_TEXT_LIMIT
+                and self._is_section_text(name, value)):
             # The whole text of a section: its opening words are enough to recognise it.
             return text[:_SECTION_TEXT_LIMIT].rstrip() + f"……（该部分全文共{len(text)}字）"
         if len(text) > _EVIDENCE_TEXT_LIMIT:
             text = text[:_EVIDENCE_TEXT_LIMIT].rstrip() + f"……（共{len(text)}字）"
         return text
+
+    def _is_section_text(self, name: str, value: str) -> bool:
+        """The whole text of a section (not a sentence quoted from it, as copied-text evidence is)."""
+        section = self.report.sections.get(int(name[7:])) if self.report is not None else None
+        return section is None or section.text == value
 
     def finding_groups(self) -> list[dict[str, Any]]:
         groups: list[dict[str, Any]] = []
@@ -457,7 +373,12 @@ class _PageBuilder:
                 continue
             others.append({"label": describe(self.template, name), "href": f"#{self.drawn[name]}"})
         cells = [f"#{self.drawn[n]}" for n in finding.fields if n in self.drawn]
+        compared = [f"#compare-{n[7:]}" for n in finding.fields if finding.category == "text.copied"
+                    if re.fullmatch(r"section[1-9]", n) and int(n[7:]) in self.compared]
+        report = self.report
         return {
+            "headline": finding.heading, "compare": compared[0] if compared else None,
+            "places": source_view.places(report.format, [e.location for e in finding.evidence]) if report else [],
             "number": number, "id": f"finding-{number}", "severity": finding.severity,
             "severity_label": SEVERITY_CN.get(finding.severity, finding.severity),
             "title": finding.title, "rule": finding.rule, "category": finding.category,
@@ -477,9 +398,17 @@ class _PageBuilder:
         return out
 
 
-def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime) -> str:
-    """The audit page for one checked report: a complete, self-contained HTML document."""
+def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime,
+                       index_href: str | None = None) -> str:
+    """The audit page for one checked report: a complete, self-contained HTML document.
+
+    `index_href`: the batch index relative to the page (e.g. ../index.html), linked from the page and
+    from every finding; None for a page of its own."""
     page = _PageBuilder(result, pack)
+    comparison = year_comparison(result.report, result.previous_report, pack.template,
+                                 float(pack.params.get("copied_similarity") or 90))
+    if comparison:
+        page.compared = {int(c["id"].rsplit("-", 1)[1]) for c in comparison["sections"]}
     # Tables and sections first: they record which fields the page draws, so findings can link to them.
     sections = page.sections()
     tables = {"table2": page.table2(), "table3": page.table3(), "table4": page.table4()}
@@ -497,122 +426,9 @@ def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime)
         unchecked=page.unchecked(),
         has_report=result.report is not None,
         severity_cn=SEVERITY_CN,
+        comparison=comparison,
+        index_href=safe_href(index_href),
     )
-
-
-# ---------------------------------------------------------------------------
-# The batch index page
-def _count(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _bar_chart(totals: list[tuple[str, str, int, int]]) -> dict[str, Any]:
-    """Geometry of a horizontal bar chart (drawn as inline SVG by the template).
-
-    `totals`: (category, Chinese label, findings, reports) for categories with findings.
-    """
-    label_w, bar_w, value_w, row_h, top = 170, 420, 120, 26, 8
-    peak = max((n for _, _, n, _ in totals), default=0)
-    step = _nice_step(peak)
-    axis_max = step * max(1, -(-peak // step)) if peak else 1
-    bars = []
-    for i, (cat, label, n, reports) in enumerate(totals):
-        y = top + i * row_h
-        width = round(bar_w * n / axis_max, 1) if axis_max else 0
-        bars.append({"category": cat, "label": label, "count": n, "reports": reports,
-                     "y": y, "bar_y": y + 5, "text_y": y + row_h / 2 + 5, "width": max(width, 1.5 if n else 0),
-                     "value_x": label_w + width + 6})
-    height = top + len(totals) * row_h + 28
-    ticks = []
-    if peak:
-        value = 0
-        while value <= axis_max:
-            ticks.append({"x": round(label_w + bar_w * value / axis_max, 1), "value": value})
-            value += step
-    return {"bars": bars, "width": label_w + bar_w + value_w, "height": height, "label_w": label_w,
-            "bar_w": bar_w, "axis_y": top + len(totals) * row_h + 2, "ticks": ticks, "row_h": row_h}
-
-
-def _nice_step(peak: int) -> int:
-    if peak <= 5:
-        return 1
-    raw = peak / 5
-    magnitude = 10 ** (len(str(int(raw))) - 1)
-    for m in (1, 2, 5, 10):
-        if raw <= m * magnitude:
-            return m * magnitude
-    return 10 * magnitude
-
-
-def render_index_html(entries: list[dict], generated_at: dt.datetime, title: str = "年报审核汇总") -> str:
-    """The summary page of a batch: every report with its counts and links, filters, a chart by category."""
-    rows = []
-    totals = {s: 0 for s in SEVERITIES}
-    category_totals: dict[str, int] = {}
-    category_reports: dict[str, int] = {}
-    failed = []
-    for index, entry in enumerate(entries, 1):
-        meta = entry.get("meta") or {}
-        counts = {s: _count((entry.get("counts") or {}).get(s)) for s in SEVERITIES}
-        for s in SEVERITIES:
-            totals[s] += counts[s]
-        categories = {str(k): _count(v) for k, v in (entry.get("categories") or {}).items() if _count(v) > 0}
-        for cat, n in categories.items():
-            category_totals[cat] = category_totals.get(cat, 0) + n
-            category_reports[cat] = category_reports.get(cat, 0) + 1
-        source = str(entry.get("source") or "")
-        level = meta.get("level")
-        error = entry.get("error")
-        year = meta.get("year")
-        row = {
-            "index": index,
-            "source": source,
-            "source_name": _file_name(source) if source else "",
-            "agency": str(meta.get("agency") or ""),
-            "year": str(year) if year not in (None, "") else "",
-            "year_sort": _count(year) if str(year or "").isdigit() else 0,
-            "level": LEVEL_CN.get(str(level), "") if level else "",
-            "template": str(meta.get("template") or ""),
-            "date": _format_date(meta.get("date")) if meta.get("date") else "",
-            "pack": str(entry.get("pack") or ""),
-            "counts": counts,
-            "total": sum(counts.values()),
-            "categories": " ".join(sorted(categories)),
-            "category_list": [{"label": category_cn(c), "count": n}
-                              for c, n in sorted(categories.items(), key=lambda kv: _category_rank(kv[0]))],
-            "page": safe_href(entry.get("page")),
-            "letter": safe_href(entry.get("letter")),
-            "error": str(error) if error else "",
-            "status": "failed" if error else ("error" if counts["error"] else
-                                             "warning" if counts["warning"] else "ok"),
-        }
-        rows.append(row)
-        if error:
-            failed.append(row)
-    chart_rows = sorted(category_totals.items(), key=lambda kv: (-kv[1], _category_rank(kv[0])))
-    chart = _bar_chart([(c, category_cn(c), n, category_reports[c]) for c, n in chart_rows])
-    category_options = [{"value": c, "label": category_cn(c), "count": category_totals[c]}
-                        for c in sorted(category_totals, key=_category_rank)]
-    summary = {
-        "reports": len(rows),
-        "read": len(rows) - len(failed),
-        "failed": len(failed),
-        "with_errors": sum(1 for r in rows if r["counts"]["error"] and not r["error"]),
-        "totals": [{"key": s, "label": SEVERITY_CN[s], "count": totals[s]} for s in SEVERITIES],
-    }
-    return _env().get_template("index_page.html").render(
-        title=title, generated_at=_format_datetime(generated_at), rows=rows, failed=failed,
-        chart=chart, category_options=category_options, summary=summary,
-        severities=[{"key": s, "label": SEVERITY_CN[s]} for s in SEVERITIES],
-        has_letters=any(r["letter"] for r in rows),
-    )
-
-
-def _category_rank(category: str) -> tuple[int, str]:
-    return (CATEGORIES.index(category) if category in CATEGORIES else len(CATEGORIES), category)
 
 
 __all__ = ["render_report_html", "render_index_html", "CATEGORY_CN", "category_cn", "cell_id", "safe_href"]

@@ -166,6 +166,7 @@ def item(finding: Finding, number: int, label: str | None = None) -> dict[str, A
         "number": number, "number_cn": cn_number(number), "label": label,
         "severity": finding.severity, "severity_cn": SEVERITY_CN.get(finding.severity, finding.severity),
         "rule": finding.rule, "category": finding.category, "title": clean(finding.title),
+        "headline": clean(finding.heading),
         "message": clean(finding.message), "statement": said, "where": _places(finding),
         "basis": basis, "basis_text": basis_text,
         "text": label + said + basis_text,
@@ -353,11 +354,23 @@ def closing_blocks(ctx: dict[str, Any]) -> list[dict[str, str]]:
 # ---------------------------------------------------------------------------
 # HTML
 def _template_source(pack: Any, opts: dict[str, Any], from_caller: bool) -> tuple[str, str]:
-    """(template text, where it came from). A pack's path is relative to the pack's files, nearest pack first."""
+    """(template text, where it came from). A pack's path is relative to the pack file naming it."""
     ref = opts.get("template")
     if not ref:
         path = TEMPLATE_DIR / DEFAULT_TEMPLATE
         return path.read_text(encoding="utf-8"), str(path)
+    if not from_caller and getattr(pack, "letter_template", None):
+        # A pack's template was confined to its folder when the pack loaded; checked again on reading.
+        from ..packs.confine import Refused, read_confined
+        path = Path(pack.letter_template)
+        if path.is_file():
+            try:
+                return read_confined(path, pack.letter_folder, "信函模板"), str(path)
+            except Refused as exc:
+                raise LetterError(str(path), exc.message) from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise LetterError(str(path), f"信函模板无法读取：{exc}") from None
+        raise LetterError(ref, "找不到信函模板文件（相对于规则包文件所在目录）")
     candidates: list[Path] = []
     given = Path(ref).expanduser()
     if given.is_absolute() or from_caller:

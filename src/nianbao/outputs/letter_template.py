@@ -1,42 +1,26 @@
-"""Rendering letter templates in Jinja2's sandbox: a pack's template is untrusted input."""
+"""Rendering letter templates in the budgeted sandbox (nianbao.sandbox): a pack's template is untrusted input."""
 from __future__ import annotations
 
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import NianbaoError
+from ..sandbox import BoundedSandbox, BudgetExceeded
 
 MAX_TEMPLATE_OUTPUT = 5_000_000     # characters a pack's template may produce
-MAX_SEQUENCE = 100_000              # longest string/list a pack's template may build with * or **
+TEMPLATE_SECONDS = 2.0              # time a pack's template may take to render (nianbao.sandbox budgets)
 
 
 class LetterError(NianbaoError):
     """A letter option or template is wrong (bad value, missing file, template error or sandbox violation)."""
 
 
-class _LetterSandbox(SandboxedEnvironment):
-    """Jinja2's sandbox, plus a bound on strings/lists built with * and **."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**":
-            if isinstance(right, (int, float)) and abs(right) > 64:
-                raise SecurityError("exponent too large")
-        else:
-            for seq, n in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_SEQUENCE:
-                    raise SecurityError("sequence too long")
-        return super().call_binop(context, operator, left, right)
-
-
-def _sandbox(autoescape: bool) -> _LetterSandbox:
-    # No loader: a template cannot include, import or extend other files.
-    return _LetterSandbox(autoescape=autoescape, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                          keep_trailing_newline=True)
+def _sandbox(autoescape: bool) -> BoundedSandbox:
+    # Budgeted (nianbao.sandbox). No loader: a template cannot include, import or extend other files.
+    return BoundedSandbox(time_budget=TEMPLATE_SECONDS, output_budget=MAX_TEMPLATE_OUTPUT, autoescape=autoescape,
+                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
 def render(source: str, context: dict[str, Any], where: str, autoescape: bool, what: str) -> str:
@@ -55,6 +39,8 @@ def render(source: str, context: dict[str, Any], where: str, autoescape: bool, w
             if size > MAX_TEMPLATE_OUTPUT:
                 raise LetterError(where, f"{what}生成的内容过长（超过 {MAX_TEMPLATE_OUTPUT} 个字符），已停止")
             out.append(chunk)
+    except BudgetExceeded as exc:
+        raise LetterError(where, f"{what}超出运行限制，已停止：{exc}") from None
     except SecurityError as exc:
         raise LetterError(where, f"{what}试图访问不允许的内容，已被安全沙箱拒绝（{exc}）") from None
     except UndefinedError as exc:

@@ -5,7 +5,8 @@ from typing import Any
 
 from ..findings import plain as _plain
 from ..model import Report
-from ..metadata import DATE_SOURCE_CN, LEVEL_CN
+from ..findings import LEVEL_CN
+from ..metadata import DATE_SOURCE_CN
 from ..strict_json import finite
 from ..template import load_template
 from ..terminal import safe

@@ -1,53 +1,183 @@
-"""Findings as spreadsheets: CSV (UTF-8 with BOM, so Excel/WPS show Chinese) and XLSX.
+"""Findings as spreadsheets: CSV (UTF-8 with BOM, so Excel/WPS show Chinese) and XLSX ready to print.
 
-One row per finding. Both writers stream rows, so a batch of thousands of
-reports never holds the spreadsheet in memory.
+The batch hands each report's JSON (the schema of `nianbao check --format json`)
+to `add()` as it comes and calls `close(ok)` at the end. The CSV has one row per
+finding. The XLSX has a sheet of findings (问题清单, first, with a link to each
+finding on its report's audit page) and a sheet of every report read, those
+without findings included (报告汇总). Its rows are spooled to a temporary file
+while the batch runs, so thousands of reports never sit in memory, and written
+at the end, when the widths that fit every column are known.
+
+Report text is untrusted: every text cell is cleaned of the control characters
+XLSX forbids, and a text that a spreadsheet would take for a formula (starting
+with =, +, -, @, a tab or a carriage return) is neutralised: in the CSV by a
+leading apostrophe, in the XLSX by storing it as text with Excel's own
+"quote prefix" flag (the cell shows the text, never computes it).
 """
 from __future__ import annotations
 
 import csv
-from pathlib import Path
+import datetime as dt
+import json
+import math
+import re
+import tempfile
+import unicodedata
+from pathlib import Path, PurePath
 from typing import Any, Iterable
 
 from ..atomic import atomic_open, atomic_path
-from ..findings import SEVERITY_CN
+from ..findings import CATEGORY_CN, LEVEL_CN, SEVERITY_CN
 
+# (key, header) of the CSV, one row per finding. The first six keep the order earlier versions had.
 COLUMNS = [
     ("source", "文件"), ("agency", "报告机关"), ("year", "报告年度"), ("rule", "规则"), ("category", "类别"),
-    ("severity", "级别"), ("title", "检查项"), ("message", "问题说明"), ("location", "位置"), ("basis", "依据"),
+    ("severity", "级别"), ("headline", "问题"), ("title", "检查项"), ("message", "问题说明"),
+    ("location", "位置"), ("basis", "依据"), ("link", "审核页面"),
+]
+# (key, header, widest a column may grow to, in Excel width units) of the two XLSX sheets.
+FINDING_SHEET = "问题清单"
+FINDING_COLUMNS = [
+    ("number", "序号", 6), ("agency", "报告机关", 22), ("year", "报告年度", 9), ("severity", "级别", 6),
+    ("category", "类别", 16), ("headline", "问题", 26), ("message", "问题说明", 62), ("location", "位置", 16),
+    ("basis", "依据", 34), ("rule", "规则", 20), ("link", "审核页面", 10), ("source_name", "源文件", 26),
+]
+REPORT_SHEET = "报告汇总"
+REPORT_COLUMNS = [
+    ("number", "序号", 6), ("agency", "报告机关", 26), ("year", "报告年度", 9), ("level", "机关层级", 9),
+    ("template", "模板版本", 10), ("date", "落款日期", 14), ("conclusion", "检查结论", 12),
+    ("verdict", "审核结论", 16), ("error", "错误", 6), ("warning", "警告", 6), ("info", "提示", 6),
+    ("total", "问题合计", 9), ("link", "审核页面", 10), ("source", "源文件", 30), ("note", "说明", 40),
 ]
 
+# Characters XLSX cannot store (XML 1.0 forbids them); tab, newline and carriage return are allowed.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-def finding_rows(report_json: dict[str, Any]) -> Iterable[list[Any]]:
-    """Spreadsheet rows for one report's JSON (the schema of `nianbao check --format json`)."""
+FONT_SIZE = 10.5                     # 五号, the size of Chinese office documents
+LINE_HEIGHT = 15.0                   # points per wrapped line at that size, CJK line gap included
+_SEVERITY_STYLE = {                  # fill, font colour
+    "error": ("FFC7CE", "9C0006"), "warning": ("FFEB9C", "7A4F00"), "info": ("DDEBF7", "1F4E78"),
+}
+
+
+def clean_text(value: Any) -> Any:
+    """Text without the characters XLSX forbids (numbers and None pass through)."""
+    if isinstance(value, str):
+        return _ILLEGAL.sub("", value)
+    return value
+
+
+def is_formula_like(text: str) -> bool:
+    return text.startswith(_FORMULA_START)
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: cleaned, and an apostrophe before anything a spreadsheet would run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        text = clean_text(value)
+        return "'" + text if is_formula_like(text) else text
+    return value
+
+
+def _location_text(location: dict[str, Any] | None) -> str:
+    loc = location or {}
+    parts = []
+    if loc.get("page"):
+        parts.append(f"第{loc['page']}页")
+    if loc.get("line"):
+        parts.append(f"第{loc['line']}行")
+    if loc.get("label"):
+        parts.append(str(loc["label"]))
+    return "，".join(parts)
+
+
+def _date_text(value: Any) -> str:
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        d = dt.date.fromisoformat(value)
+        return f"{d.year}年{d.month}月{d.day}日"
+    return str(value) if value else ""
+
+
+def _file_name(source: str) -> str:
+    return PurePath(source.replace("\\", "/")).name or source
+
+
+def _page_link(report_json: dict[str, Any], page: str | None) -> str | None:
+    from .pages import safe_href
+    return safe_href(page or report_json.get("page"))
+
+
+def finding_records(report_json: dict[str, Any], page: str | None = None) -> Iterable[dict[str, Any]]:
+    """One record per finding, numbered as the report's audit page numbers them."""
     meta = report_json.get("meta") or {}
-    for finding in report_json.get("findings", []):
+    link = _page_link(report_json, page)
+    source = str(report_json.get("source") or "")
+    for number, finding in enumerate(report_json.get("findings", []), 1):
         places: list[str] = []
         for ev in finding.get("evidence", []):
-            loc = ev.get("location") or {}
-            text = "，".join(x for x in (f"第{loc['page']}页" if loc.get("page") else "",
-                                          f"第{loc['line']}行" if loc.get("line") else "") if x)
+            text = _location_text(ev.get("location"))
             if text and text not in places:
                 places.append(text)
-        row = {
-            "source": report_json.get("source"), "agency": meta.get("agency"), "year": meta.get("year"),
-            "rule": finding["rule"], "category": finding["category"],
-            "severity": SEVERITY_CN.get(finding["severity"], finding["severity"]), "title": finding.get("title"),
-            "message": finding["message"], "location": "；".join(places), "basis": finding.get("basis"),
+        yield {
+            "source": source, "source_name": _file_name(source), "agency": meta.get("agency"),
+            "year": meta.get("year"), "rule": finding.get("rule"), "category": CATEGORY_CN.get(finding.get("category"), finding.get("category")),
+            "severity": SEVERITY_CN.get(finding.get("severity"), finding.get("severity")),
+            "severity_key": finding.get("severity"),
+            "headline": finding.get("headline") or finding.get("title"), "title": finding.get("title"),
+            "message": finding.get("message"), "location": "；".join(places), "basis": finding.get("basis"),
+            "link": f"{link}#finding-{number}" if link else None, "link_text": f"问题{number}",
         }
-        yield [row[key] for key, _ in COLUMNS]
+
+
+def report_record(report_json: dict[str, Any], page: str | None = None, verdict: str | None = None) -> dict[str, Any]:
+    """The summary row of one report, whether it has findings or not."""
+    meta = report_json.get("meta") or {}
+    counts = {s: int((report_json.get("counts") or {}).get(s) or 0) for s in SEVERITY_CN}
+    unreadable = [f for f in report_json.get("findings", []) if f.get("category") == "parse.unreadable"]
+    if unreadable and not meta:
+        conclusion = "无法读取"
+    elif counts["error"]:
+        conclusion = "有错误"
+    elif counts["warning"]:
+        conclusion = "有警告"
+    elif counts["info"]:
+        conclusion = "仅有提示"
+    else:
+        conclusion = "未发现问题"
+    notes = []
+    if unreadable and not meta:
+        notes.append(str(unreadable[0].get("message") or ""))
+    if report_json.get("previous"):
+        notes.append(f"对照上年报告：{_file_name(str(report_json['previous']))}")
+    source = str(report_json.get("source") or "")
+    link = _page_link(report_json, page)
+    return {
+        "source": source, "agency": meta.get("agency"), "year": meta.get("year"),
+        "level": LEVEL_CN.get(str(meta.get("level")), "") if meta.get("level") else "",
+        "template": meta.get("template"), "date": _date_text(meta.get("date")), "conclusion": conclusion,
+        "conclusion_key": ("error" if counts["error"] or conclusion == "无法读取" else
+                           "warning" if counts["warning"] else "info" if counts["info"] else None),
+        "verdict": verdict if verdict is not None else report_json.get("verdict"),
+        **counts, "total": sum(counts.values()), "link": link, "link_text": "打开" if link else None,
+        "note": "；".join(n for n in notes if n),
+    }
 
 
 class CsvWriter:
+    """One row per finding, streamed to disk."""
+
     def __init__(self, path: Path):
         self._ctx = atomic_open(path, "w", encoding="utf-8-sig", newline="")
         self._fh = self._ctx.__enter__()
         self._csv = csv.writer(self._fh)
         self._csv.writerow([label for _, label in COLUMNS])
 
-    def add(self, report_json: dict[str, Any]) -> None:
-        for row in finding_rows(report_json):
-            self._csv.writerow(["" if v is None else v for v in row])
+    def add(self, report_json: dict[str, Any], page: str | None = None, verdict: str | None = None) -> None:
+        for record in finding_records(report_json, page):
+            self._csv.writerow([csv_cell(record[key]) for key, _ in COLUMNS])
 
     def close(self, ok: bool = True) -> None:
         if ok:
@@ -56,46 +186,155 @@ class CsvWriter:
             self._ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)
 
 
+# ---------------------------------------------------------------------------
+# XLSX
+def display_width(text: str) -> float:
+    """Width of a line in Excel width units (a digit of the default font is 1; a CJK character about 2)."""
+    width = 0.0
+    for ch in text:
+        width += 2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.0
+    return width
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes in a wrapping column `width` units wide."""
+    usable = max(width - 1.2, 2.2)
+    return sum(max(1, math.ceil(display_width(line) / usable)) for line in text.split("\n"))
+
+
+class _Sheet:
+    """One sheet's rows, spooled as JSON lines, with the widest text seen per column."""
+
+    def __init__(self, columns: list[tuple[str, str, int]]):
+        self.columns = columns
+        self.widths = [display_width(label) + 2.5 for _, label, _ in columns]   # room for the filter button
+        self.rows = 0
+        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.rows += 1
+        record = {k: clean_text(v) for k, v in record.items()}
+        record["number"] = self.rows
+        for i, (key, _, cap) in enumerate(self.columns):
+            value = record.get(f"{key}_text") if key == "link" else record.get(key)
+            if value not in (None, ""):
+                longest = max(display_width(line) for line in str(value).split("\n"))
+                self.widths[i] = min(max(self.widths[i], longest + 1.5), cap)
+        self._spool.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def records(self) -> Iterable[dict[str, Any]]:
+        self._spool.seek(0)
+        for line in self._spool:
+            yield json.loads(line)
+
+    def discard(self) -> None:
+        self._spool.close()
+
+
 class XlsxWriter:
-    """openpyxl write-only workbook: rows go to disk as they come."""
-
     def __init__(self, path: Path):
-        from openpyxl import Workbook
-        from openpyxl.styles import Alignment, Font
-        from openpyxl.cell import WriteOnlyCell
+        self._path = path
+        self._findings = _Sheet(FINDING_COLUMNS)
+        self._reports = _Sheet(REPORT_COLUMNS)
 
-        self._path_ctx = atomic_path(path)
-        self._tmp = self._path_ctx.__enter__()
-        self._wb = Workbook(write_only=True)
-        self._ws = self._wb.create_sheet("审核发现")
-        widths = [28, 22, 8, 26, 22, 6, 28, 80, 18, 50]
-        for i, width in enumerate(widths):
-            self._ws.column_dimensions[chr(ord("A") + i)].width = width
-        self._ws.freeze_panes = "A2"
-        header = []
-        for _, label in COLUMNS:
-            cell = WriteOnlyCell(self._ws, value=label)
-            cell.font = Font(bold=True)
-            header.append(cell)
-        self._ws.append(header)
-        self._wrap = Alignment(wrap_text=True, vertical="top")
-        self._cell = WriteOnlyCell
-        self._rows = 1
-
-    def add(self, report_json: dict[str, Any]) -> None:
-        for row in finding_rows(report_json):
-            cells = []
-            for value in row:
-                cell = self._cell(self._ws, value=value)
-                cell.alignment = self._wrap
-                cells.append(cell)
-            self._ws.append(cells)
-            self._rows += 1
+    def add(self, report_json: dict[str, Any], page: str | None = None, verdict: str | None = None) -> None:
+        self._reports.add(report_record(report_json, page, verdict))
+        for record in finding_records(report_json, page):
+            self._findings.add(record)
 
     def close(self, ok: bool = True) -> None:
-        if ok:
-            self._ws.auto_filter.ref = f"A1:{chr(ord('A') + len(COLUMNS) - 1)}{self._rows}"
-            self._wb.save(self._tmp)
-            self._path_ctx.__exit__(None, None, None)
-        else:
-            self._path_ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)
+        try:
+            if ok:
+                with atomic_path(self._path) as tmp:
+                    self._write(tmp)
+        finally:
+            self._findings.discard()
+            self._reports.discard()
+
+    def _write(self, target: Path) -> None:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        styles = _Styles()
+        _write_sheet(wb.create_sheet(FINDING_SHEET), self._findings, styles, "审核发现的问题", colour_key="severity")
+        _write_sheet(wb.create_sheet(REPORT_SHEET), self._reports, styles, "年报审核汇总", colour_key="conclusion")
+        wb.save(target)
+
+
+class _Styles:
+    def __init__(self):
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+        thin = Side(style="thin", color="A6A6A6")
+        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        self.font = Font(size=FONT_SIZE)
+        self.head_font = Font(size=FONT_SIZE, bold=True)
+        self.head_fill = PatternFill("solid", fgColor="D9D9D9")
+        self.link_font = Font(size=FONT_SIZE, color="0563C1", underline="single")
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.centre = Alignment(horizontal="center", vertical="top", wrap_text=True)
+        self.head_align = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        self.severity = {k: (PatternFill("solid", fgColor=fill), Font(size=FONT_SIZE, bold=True, color=colour))
+                         for k, (fill, colour) in _SEVERITY_STYLE.items()}
+
+
+_NUMERIC = {"number", "year", "error", "warning", "info", "total"}
+_CENTRED = _NUMERIC | {"severity", "level", "template", "conclusion", "link"}
+
+
+def _write_sheet(ws, sheet: _Sheet, st: _Styles, title: str, colour_key: str) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    last = get_column_letter(len(sheet.columns))
+    for i, width in enumerate(sheet.widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = round(width, 1)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{last}{sheet.rows + 1}"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9             # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0          # as many pages down as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.8
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.oddHeader.center.text = title
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+    header = []
+    for _, label, _ in sheet.columns:
+        cell = WriteOnlyCell(ws, value=label)
+        cell.font, cell.fill, cell.alignment, cell.border = st.head_font, st.head_fill, st.head_align, st.border
+        header.append(cell)
+    ws.row_dimensions[1].height = LINE_HEIGHT + 6
+    ws.append(header)
+    for row_number, record in enumerate(sheet.records(), 2):
+        cells, lines = [], 1
+        for (key, _, _), width in zip(sheet.columns, sheet.widths):
+            value = record.get(key)
+            cell = WriteOnlyCell(ws)
+            cell.font, cell.border = st.font, st.border
+            cell.alignment = st.centre if key in _CENTRED else st.wrap
+            if key == "link":
+                if value:
+                    cell.value = record.get("link_text") or "打开"
+                    cell.hyperlink = value
+                    cell.font = st.link_font
+            elif isinstance(value, str):
+                cell.value = value
+                cell.data_type = "s"            # text, never a formula
+                if is_formula_like(value):
+                    cell.quotePrefix = True
+                lines = max(lines, wrapped_lines(value, width))
+            elif value is not None:
+                cell.value = value
+            if key == colour_key and record.get(f"{key}_key") in st.severity:
+                cell.fill, cell.font = st.severity[record[f"{key}_key"]]
+            if key in ("error", "warning", "info") and value:
+                cell.fill, cell.font = st.severity[key]
+            cells.append(cell)
+        ws.row_dimensions[row_number].height = lines * LINE_HEIGHT + 4
+        ws.append(cells)
