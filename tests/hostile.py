@@ -129,6 +129,19 @@ def rowspan_grid_html(rows: int = 400, colspan: int = 999) -> bytes:
 _FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 
 
+def _one_page_pdf(content: bytes, filters: bytes = b"") -> bytes:
+    """A PDF of one Letter-size page drawing `content` (already encoded by `filters`) in Helvetica."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d%s >>\nstream\n" % (len(content), filters) + content + b"\nendstream",
+        _FONT,
+    ]
+    return pdf_file(objects, 1)
+
+
 def flate_bomb_pdf(inflated: int = 300 * MB) -> bytes:
     """One page whose content stream is a few text operators then `inflated` bytes of white space."""
     head = b"BT /F1 12 Tf 72 720 Td (2024 annual report) Tj ET\n"
@@ -137,16 +150,7 @@ def flate_bomb_pdf(inflated: int = 300 * MB) -> bytes:
     chunk = b" " * MB
     parts += [data.compress(chunk) for _ in range(inflated // MB)]
     parts.append(data.flush())
-    stream = b"".join(parts)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        _FONT,
-    ]
-    return pdf_file(objects, 1)
+    return _one_page_pdf(b"".join(parts), b" /Filter /FlateDecode")
 
 
 def many_pages_pdf(pages: int = 20_000) -> bytes:
@@ -172,16 +176,7 @@ def ruling_bomb_pdf(lines: int = 500) -> bytes:
         x, y = 20 + i * 1.1, 20 + i * 1.5
         ops.append(b"%.1f 20 m %.1f 770 l S" % (x, x))
         ops.append(b"20 %.1f m 600 %.1f l S" % (y, y))
-    content = b"\n".join(ops)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        _FONT,
-    ]
-    return pdf_file(objects, 1)
+    return _one_page_pdf(b"\n".join(ops))
 
 
 def chars_bomb_pdf(draws: int = 200_000) -> bytes:
