@@ -17,7 +17,7 @@ from pathlib import Path
 
 from conftest import REPO
 from fixtures_render import render_docx
-from pdf_render import pdf_file
+from pdf_writer import pdf_file
 
 SAMPLE = REPO / "examples" / "sample-report.txt"
 MB = 1024 * 1024

@@ -24,21 +24,21 @@ The cell structure is derived from the text rows alone (label cells, then
 value cells), whatever the seed: the renderer reproduces what the text says,
 wrapped labels, empty cells and surplus values included, and fixes nothing.
 
-Text is set in the standard Adobe CJK font STSong-Light (UniGB-UCS2-H), which
-PDF readers must supply themselves: no font file is embedded. Coordinates
-below are top-left based (pdfplumber's), converted when written.
+Pages are written by the shared test PDF writer (pdf_writer.py): text in the
+standard Adobe CJK font STSong-Light (UniGB-UCS2-H), which PDF readers must
+supply themselves (no font file is embedded). Coordinates below are top-left
+based (pdfplumber's), converted when written.
 """
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fixtures_render import Line, Table, parse_plain
 from nianbao.cells import is_label
-from nianbao.ingest.text import clean_markdown
+from pdf_writer import PAGE_W, pdf_bytes, pdf_file  # noqa: F401  (pdf_file: for hostile-file tests)
 
-PAGE_W, PAGE_H = 595.0, 842.0          # A4, points
 LEFT, RIGHT = 64.0, 531.0              # text block
 TOP, BOTTOM = 74.0, 768.0              # content stays out of the running head/foot bands
 PAGE_NO_TOP = 796.0
@@ -127,119 +127,39 @@ def wrap(text: str, width: float, size: float, first_width: float | None = None)
 
 
 # ---------------------------------------------------------------------------
-# A minimal PDF writer
+# Pages: drawing operations for the shared test PDF writer (pdf_writer.py)
 
 
 class _Page:
     def __init__(self) -> None:
-        self.ops: list[str] = []
+        self.ops: list[tuple] = []
 
     def text(self, x: float, top: float, text: str, size: float) -> None:
         """Text whose em box starts at `top` (baseline at top + size: the font's ascent is 1000)."""
-        if not text:
-            return
-        hexed = text.encode("utf-16-be").hex().upper()
-        self.ops.append(f"BT /F1 {size:g} Tf 1 0 0 1 {x:.2f} {PAGE_H - top - size:.2f} Tm <{hexed}> Tj ET")
+        if text:
+            self.ops.append(("text", x, top, text, size))
 
     def line(self, x0: float, t0: float, x1: float, t1: float, width: float = 0.6) -> None:
-        self.ops.append(f"{width:g} w 0 G {x0:.2f} {PAGE_H - t0:.2f} m {x1:.2f} {PAGE_H - t1:.2f} l S")
+        self.ops.append(("line", x0, t0, x1, t1, width))
 
     def fill(self, x0: float, t0: float, x1: float, t1: float, color: tuple[float, float, float]) -> None:
-        r, g, b = color
-        self.ops.append(f"q {r:g} {g:g} {b:g} rg {x0:.2f} {PAGE_H - t1:.2f} {x1 - x0:.2f} {t1 - t0:.2f} re f Q")
-
-
-def _pdf_bytes(pages: list[_Page], title: str) -> bytes:
-    objs: list[bytes | None] = []
-
-    def add(body: bytes | None) -> int:
-        objs.append(body)
-        return len(objs)
-
-    catalog = add(None)
-    pages_id = add(None)
-    descriptor = add(b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [0 -120 1000 880]"
-                     b" /ItalicAngle 0 /Ascent 1000 /Descent 0 /CapHeight 880 /StemV 80 >>")
-    cidfont = add(b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light"
-                  b" /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >>"
-                  b" /FontDescriptor %d 0 R /DW 1000 /W [1 95 500] >>" % descriptor)
-    font = add(b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H"
-               b" /DescendantFonts [%d 0 R] >>" % cidfont)
-    kids = []
-    for page in pages:
-        data = zlib.compress("\n".join(page.ops).encode("ascii"))
-        content = add(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
-        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %d %d] /Contents %d 0 R"
-                        b" /Resources << /Font << /F1 %d 0 R >> >> >>"
-                        % (pages_id, PAGE_W, PAGE_H, content, font)))
-    info = add(b"<< /Title <FEFF" + title.encode("utf-16-be").hex().upper().encode("ascii")
-               + b"> /Producer (nianbao tests/pdf_render.py) >>")
-    objs[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
-    objs[pages_id - 1] = (b"<< /Type /Pages /Count %d /Kids [" % len(kids)
-                          + b" ".join(b"%d 0 R" % k for k in kids) + b"] >>")
-    return pdf_file(objs, catalog, info)
-
-
-def pdf_file(objs: list, root: int, info: int | None = None) -> bytes:
-    """A PDF file of numbered objects (1-based; None is null) with a correct cross-reference table."""
-    buf = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objs, 1):
-        offsets.append(len(buf))
-        buf += b"%d 0 obj\n" % number + (body or b"null") + b"\nendobj\n"
-    xref = len(buf)
-    buf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        buf += b"%010d 00000 n \n" % off
-    trailer = b"/Size %d /Root %d 0 R" % (len(objs) + 1, root) + (b" /Info %d 0 R" % info if info else b"")
-    buf += b"trailer\n<< " + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return bytes(buf)
+        self.ops.append(("rect", x0, t0, x1, t1, "f", color))
 
 
 # ---------------------------------------------------------------------------
 # Reading the plain text
 
 
-@dataclass
-class _Text:
-    text: str
-    md_level: int            # Markdown heading level (0: none)
-
-
-@dataclass
-class _Table:
-    rows: list[list[str]] = field(default_factory=list)
-
-
-_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*")
-_MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-
-
-def _parse(text: str) -> list[_Text | _Table]:
-    """Text lines and tables (runs of table rows; blank lines inside a run do not end it)."""
-    items: list[_Text | _Table] = []
-    for raw in text.splitlines():
-        stripped = raw.strip()
-        cells = None
-        if "\t" in raw:
-            cells = [clean_markdown(c).strip() for c in raw.split("\t")]
-        elif stripped.startswith("|") and stripped.count("|") >= 2:
-            if _MD_TABLE_SEP.match(stripped):
+def _parse(text: str) -> list[Line | Table]:
+    """Text lines and tables as nianbao's text reader reads them (fixtures_render.parse_plain);
+    an empty row prints as nothing."""
+    items: list[Line | Table] = []
+    for item in parse_plain(text):
+        if isinstance(item, Table):
+            item.rows = [row for row in item.rows if any(row)]
+            if not item.rows:
                 continue
-            cells = [clean_markdown(c).strip() for c in stripped.strip("|").split("|")]
-        if cells is not None:
-            if not any(cells):
-                continue                      # an empty row prints as nothing
-            if not items or not isinstance(items[-1], _Table):
-                items.append(_Table())
-            items[-1].rows.append(cells)      # type: ignore[union-attr]
-            continue
-        if not stripped:
-            continue
-        m = _MD_HEADING.match(stripped)
-        line = clean_markdown(stripped).strip()
-        if line:
-            items.append(_Text(line, len(m.group(1)) if m else 0))
+        items.append(item)
     return items
 
 
@@ -377,7 +297,7 @@ def _label_level(text: str) -> int | None:
     return None
 
 
-def _is_hierarchical(table: _Table) -> bool:
+def _is_hierarchical(table: Table) -> bool:
     """Table 3: rows labelled by groups （一）（二）… and items 1. 2. …"""
     for row in table.rows:
         labels, _ = _split_row(row)
@@ -386,7 +306,7 @@ def _is_hierarchical(table: _Table) -> bool:
     return False
 
 
-def _layout_table3(table: _Table) -> _Grid:
+def _layout_table3(table: Table) -> _Grid:
     rows = table.rows
     width = RIGHT - LEFT
     label_w = [22.0, 64.0, 150.0]
@@ -501,7 +421,7 @@ def _layout_table3(table: _Table) -> _Grid:
     return _Grid(cells, len(rows))
 
 
-def _layout_positional_table(table: _Table) -> _Grid:
+def _layout_positional_table(table: Table) -> _Grid:
     rows = table.rows
     ncols = max(len(r) for r in rows)
     header = [not any(_is_value(c) for c in r) for r in rows]
@@ -519,7 +439,7 @@ def _layout_positional_table(table: _Table) -> _Grid:
     return _Grid(_layout_positional(rows, xs, header, fills), len(rows))
 
 
-def layout_table(table: _Table) -> _Grid:
+def layout_table(table: Table) -> _Grid:
     grid = _layout_table3(table) if _is_hierarchical(table) else _layout_positional_table(table)
     heights = [MIN_ROW] * grid.nrows
     need = [(c, c.prepare()) for c in grid.cells]
@@ -668,11 +588,11 @@ def _title_lines(text: str) -> list[str]:
     return wrap(text, width, TITLE_SIZE)
 
 
-def _is_heading(item: _Text) -> bool:
+def _is_heading(item: Line) -> bool:
     t = item.text
     if len(t) > 40 or (t[-1] in _TERMINAL):
         return False
-    return item.md_level > 0 or bool(_SECTION_HEADING.match(t)) or bool(_GROUP_MARK.match(t) and len(t) <= 20)
+    return item.level > 0 or bool(_SECTION_HEADING.match(t)) or bool(_GROUP_MARK.match(t) and len(t) <= 20)
 
 
 def render_pdf(text: str, path, *, body_size: float = BODY_SIZE) -> Path:
@@ -684,14 +604,14 @@ def render_pdf(text: str, path, *, body_size: float = BODY_SIZE) -> Path:
     path = Path(path)
     items = _parse(text)
     flow = _Flow()
-    texts = [i for i in items if isinstance(i, _Text)]
+    texts = [i for i in items if isinstance(i, Line)]
     # Title: the short lines before the first paragraph or heading.
     title_ids: set[int] = set()
     for item in items:
-        if not isinstance(item, _Text):
+        if not isinstance(item, Line):
             break
         t = item.text
-        if len(t) > 60 or t[-1] in _TERMINAL or (title_ids and _is_heading(item) and item.md_level == 0):
+        if len(t) > 60 or t[-1] in _TERMINAL or (title_ids and _is_heading(item) and item.level == 0):
             break
         if _SECTION_HEADING.match(t):
             break
@@ -706,7 +626,7 @@ def render_pdf(text: str, path, *, body_size: float = BODY_SIZE) -> Path:
     title_items = [i for i in texts if id(i) in title_ids]
     width = RIGHT - LEFT
     for item in items:
-        if isinstance(item, _Table):
+        if isinstance(item, Table):
             flow.table(layout_table(item))
             continue
         if id(item) in title_ids:
@@ -716,7 +636,7 @@ def render_pdf(text: str, path, *, body_size: float = BODY_SIZE) -> Path:
         elif id(item) in closing:
             flow.text_lines([item.text], body_size, "r")
         elif _is_heading(item):
-            major = bool(_SECTION_HEADING.match(item.text)) or 0 < item.md_level <= 2
+            major = bool(_SECTION_HEADING.match(item.text)) or 0 < item.level <= 2
             size = HEADING_SIZE if major else body_size
             flow.text_lines(wrap(item.text, width - 2 * size, size), size, "l", indent=2 * body_size,
                             space_before=4)
@@ -725,5 +645,6 @@ def render_pdf(text: str, path, *, body_size: float = BODY_SIZE) -> Path:
             lines = wrap(item.text, width, body_size, first_width=width - indent)
             flow.text_lines(lines, body_size, "l", indent=indent)
     flow.finish()
-    path.write_bytes(_pdf_bytes(flow.pages, "".join(i.text for i in title_items)))
+    path.write_bytes(pdf_bytes([page.ops for page in flow.pages], title="".join(i.text for i in title_items),
+                               producer="nianbao tests/pdf_render.py"))
     return path

@@ -6,15 +6,13 @@ and asserts which rule fires and that nothing else fires at error level.
 """
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
-from conftest import REPO
-from nianbao.cli import main
+from conftest import CLEAN as CLEAN_REPORT
 
-CLEAN = (REPO / "tests" / "fixtures" / "clean-report.txt").read_text(encoding="utf-8")
+CLEAN = CLEAN_REPORT.read_text(encoding="utf-8")
 
 
 def replace(old: str, new: str, count: int = 1):
@@ -73,32 +71,28 @@ CASES = [
 ]
 
 
-def check(path, capsys, *extra):
-    code = main(["check", str(path), "--format", "json", *extra])
-    data = json.loads(capsys.readouterr().out)
-    return code, data["reports"][0]
-
-
-def test_clean_report_has_no_findings(tmp_path, capsys):
+def test_clean_report_has_no_findings(tmp_path, cli):
     path = tmp_path / "clean.txt"
     path.write_text(CLEAN, encoding="utf-8")
-    code, report = check(path, capsys)
-    assert code == 0
+    run = cli("check", path, "--format", "json")
+    report = run.json["reports"][0]
+    assert run.code == 0
     assert report["findings"] == []
     assert report["unchecked"] == []
 
 
 @pytest.mark.parametrize("case_id, mutate, rule, allowed", CASES, ids=[c[0] for c in CASES])
-def test_injected_defect(case_id, mutate, rule, allowed, tmp_path, capsys):
+def test_injected_defect(case_id, mutate, rule, allowed, tmp_path, cli):
     path = tmp_path / f"{case_id}.txt"
     path.write_text(mutate(CLEAN), encoding="utf-8")
-    code, report = check(path, capsys)
+    run = cli("check", path, "--format", "json")
+    report = run.json["reports"][0]
     fired = {f["rule"] for f in report["findings"]}
     assert rule in fired, report["findings"]
     assert fired - {rule} <= allowed, report["findings"]
     errors = {f["rule"] for f in report["findings"] if f["severity"] == "error"}
     assert errors <= {rule}
-    assert code == (1 if errors else 0)
+    assert run.code == (1 if errors else 0)
     finding = next(f for f in report["findings"] if f["rule"] == rule)
     assert finding["message"]
     assert finding["category"].split(".")[0] in case_id.replace("_", ".") or finding["category"]
@@ -119,12 +113,12 @@ def _previous_year(carryover="2\t0\t0\t0\t0\t0\t2", in_force="37"):
     ("3\t0\t0\t0\t0\t0\t3", "37", "carried-equals-last-carryover"),
     ("2\t0\t0\t0\t0\t0\t2", "30", "normative-docs-in-force-carried"),
 ])
-def test_cross_year(carryover, in_force, rule, tmp_path, capsys):
+def test_cross_year(carryover, in_force, rule, tmp_path, cli):
     this = tmp_path / "2024.txt"
     this.write_text(CLEAN, encoding="utf-8")
     last = tmp_path / "2023.txt"
     last.write_text(_previous_year(carryover, in_force), encoding="utf-8")
-    code, report = check(this, capsys, "--previous", str(last))
+    report = cli("check", this, "--format", "json", "--previous", last).json["reports"][0]
     fired = [f["rule"] for f in report["findings"]]
     assert fired == ([rule] if rule else [])
     assert report["previous"] == str(last)

@@ -1,12 +1,9 @@
 """`nianbao check` on the five seed reports: the findings an expert would write, pinned."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from conftest import seed_path
-from nianbao.cli import main
 
 EXPECTED = {
     # 交城县 2024: signed 2024-01-17 (before the year ended); sections 2 and 3 headings and table 2 missing.
@@ -25,22 +22,16 @@ EXPECTED = {
 }
 
 
-def check(seed, capsys, fmt="json"):
-    code = main(["check", str(seed_path(seed)), "--format", fmt])
-    out = capsys.readouterr().out
-    return code, (json.loads(out)["reports"][0] if fmt == "json" else out)
-
-
 @pytest.mark.parametrize("seed", sorted(EXPECTED))
-def test_findings_per_seed(seed, capsys):
-    code, report = check(seed, capsys)
-    got = {f["rule"]: f["severity"] for f in report["findings"]}
+def test_findings_per_seed(seed, cli):
+    run = cli("check", seed_path(seed), "--format", "json")
+    got = {f["rule"]: f["severity"] for f in run.json["reports"][0]["findings"]}
     assert got == EXPECTED[seed]
-    assert code == (1 if "error" in got.values() else 0)
+    assert run.code == (1 if "error" in got.values() else 0)
 
 
-def test_messages_quote_the_figures_and_places(capsys):
-    _, report = check("004", capsys)
+def test_messages_quote_the_figures_and_places(cli):
+    report = cli("check", seed_path("004"), "--format", "json").json["reports"][0]
     by_rule = {f["rule"]: f for f in report["findings"]}
     prose = by_rule["prose-applications-received"]
     assert "6件" in prose["message"] and "5件" in prose["message"]
@@ -52,8 +43,8 @@ def test_messages_quote_the_figures_and_places(capsys):
     assert by_rule["duplicate-words"]["evidence"][0]["location"]["line"] == 98
 
 
-def test_cannot_check_is_reported_not_passed(capsys):
-    _, report = check("004", capsys)
+def test_cannot_check_is_reported_not_passed(cli):
+    report = cli("check", seed_path("004"), "--format", "json").json["reports"][0]
     unchecked = {u["rule"]: u for u in report["unchecked"]}
     # The blank cell makes the balance rule uncheckable in that column: it says so.
     assert "table3-balance" in unchecked
@@ -61,8 +52,8 @@ def test_cannot_check_is_reported_not_passed(capsys):
     assert "table4-after-review-total" in unchecked
 
 
-def test_text_output_groups_by_severity(capsys):
-    code, out = check("000", capsys, fmt="text")
+def test_text_output_groups_by_severity(cli):
+    code, out, _ = cli("check", seed_path("000"), "--format", "text")
     assert code == 1
     assert out.index("【错误】") < out.index("【警告】") < out.index("【提示】")
     assert "报告缺少2个部分：第二部分“主动公开政府信息情况”、第三部分“收到和处理政府信息公开申请情况”" in out

@@ -1,15 +1,14 @@
 """PDF ingestion: real reports (when the shared corpus is present) and PDFs generated here.
 
-Generated PDFs are written by a tiny PDF writer below: text in the standard
-Adobe CJK font STSong-Light (UniGB-UCS2-H, no embedding needed), ruled
-lines, rectangles and a small image, in pdfplumber's top-left coordinates.
+Generated PDFs are written by the shared test writer (tests/pdf_writer.py): text
+in the standard Adobe CJK font STSong-Light (UniGB-UCS2-H, no embedding needed),
+ruled lines, rectangles and a small image, in pdfplumber's top-left coordinates.
 """
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
-import zlib
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from nianbao.document import Block, Document
 from nianbao.errors import InputError, UnreadableInput
 from nianbao.ingest.pdf import normalize_text, read_pdf
+from pdf_writer import write_pdf  # other test modules import write_pdf from here too
 
 # ---------------------------------------------------------------------------
 # Corpus
@@ -26,78 +26,7 @@ from conftest import real_path as _real  # noqa: E402  (the corpus is located in
 
 
 # ---------------------------------------------------------------------------
-# A minimal PDF writer for fixtures
-
-PAGE_W, PAGE_H = 595, 842
-
-
-def pdf_bytes(pages: list[list[tuple]]) -> bytes:
-    """Build a PDF. Ops (top-left coordinates, points):
-    ("text", x, top, text, size) · ("line", x0, top0, x1, top1[, width]) ·
-    ("rect", x0, top, x1, bottom, paint "S"/"f"/"B"[, (r, g, b) fill]) · ("image", x0, top, x1, bottom)
-    """
-    objs: list[bytes | None] = []
-
-    def add(body: bytes | None) -> int:
-        objs.append(body)
-        return len(objs)
-
-    catalog = add(None)
-    pages_id = add(None)
-    descriptor = add(b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [0 -120 1000 880]"
-                     b" /ItalicAngle 0 /Ascent 1000 /Descent 0 /CapHeight 880 /StemV 80 >>")
-    cidfont = add(b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light"
-                  b" /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >>"
-                  b" /FontDescriptor %d 0 R /DW 1000 /W [1 95 500] >>" % descriptor)
-    font = add(b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H"
-               b" /DescendantFonts [%d 0 R] >>" % cidfont)
-    image = add(b"<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray"
-                b" /BitsPerComponent 8 /Length 4 >>\nstream\n\x00\x80\x80\x00\nendstream")
-    kids = []
-    for ops in pages:
-        out = []
-        for op in ops:
-            kind = op[0]
-            if kind == "text":
-                _, x, top, text, size = op
-                out.append(f"BT /F1 {size} Tf 1 0 0 1 {x} {PAGE_H - top - size} Tm "
-                           f"<{text.encode('utf-16-be').hex().upper()}> Tj ET")
-            elif kind == "line":
-                x0, t0, x1, t1 = op[1:5]
-                width = op[5] if len(op) > 5 else 0.5
-                out.append(f"{width} w 0 G {x0} {PAGE_H - t0} m {x1} {PAGE_H - t1} l S")
-            elif kind == "rect":
-                x0, t0, x1, t1, paint = op[1:6]
-                color = op[6] if len(op) > 6 else None
-                fill = f"{color[0]} {color[1]} {color[2]} rg " if color else ""
-                out.append(f"q {fill}0.5 w {x0} {PAGE_H - t1} {x1 - x0} {t1 - t0} re {paint} Q")
-            elif kind == "image":
-                x0, t0, x1, t1 = op[1:5]
-                out.append(f"q {x1 - x0} 0 0 {t1 - t0} {x0} {PAGE_H - t1} cm /Im1 Do Q")
-        data = zlib.compress("\n".join(out).encode("ascii"))
-        content = add(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
-        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %d %d] /Contents %d 0 R"
-                        b" /Resources << /Font << /F1 %d 0 R >> /XObject << /Im1 %d 0 R >> >> >>"
-                        % (pages_id, PAGE_W, PAGE_H, content, font, image)))
-    objs[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
-    objs[pages_id - 1] = (b"<< /Type /Pages /Count %d /Kids [" % len(kids)
-                          + b" ".join(b"%d 0 R" % k for k in kids) + b"] >>")
-    buf = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objs, 1):
-        offsets.append(len(buf))
-        buf += b"%d 0 obj\n" % number + (body or b"null") + b"\nendobj\n"
-    xref = len(buf)
-    buf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        buf += b"%010d 00000 n \n" % off
-    buf += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, catalog, xref)
-    return bytes(buf)
-
-
-def write_pdf(path: Path, pages: list[list[tuple]]) -> Path:
-    path.write_bytes(pdf_bytes(pages))
-    return path
+# Fixture PDFs
 
 
 def table_ops(xs: list[float], ys: list[float], cells: list[tuple], *, open_top: bool = False,

@@ -1,13 +1,10 @@
 """The two real PDF reports (洪泽区 2023 and 2024): every value, the real defects, page provenance."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from conftest import real_path
 from expected_values import REAL
-from nianbao.cli import main
 
 EXPECTED_FINDINGS = {
     "huaian-hongze-2023.pdf": {
@@ -22,15 +19,11 @@ EXPECTED_FINDINGS = {
 }
 
 
-def run(capsys, *args):
-    code = main(list(args))
-    return code, json.loads(capsys.readouterr().out)
-
-
 @pytest.mark.parametrize("name", sorted(REAL))
-def test_every_table_value(name, capsys):
-    code, data = run(capsys, "parse", str(real_path(name)), "--format", "json")
-    assert code == 0
+def test_every_table_value(name, cli):
+    run = cli("parse", real_path(name), "--format", "json")
+    assert run.code == 0
+    data = run.json
     assert data["format"] == "pdf"
     assert data["values"] == REAL[name]["values"]
     for key, value in REAL[name]["meta"].items():
@@ -38,8 +31,8 @@ def test_every_table_value(name, capsys):
     assert data["section_order"] == [f"section{n}" for n in range(1, 7)]
 
 
-def test_values_carry_page_and_box(capsys):
-    _, data = run(capsys, "parse", str(real_path("huaian-hongze-2024.pdf")), "--format", "json")
+def test_values_carry_page_and_box(cli):
+    data = cli("parse", real_path("huaian-hongze-2024.pdf"), "--format", "json").json
     prov = data["provenance"]
     assert prov["section2.licensing.decisions"]["location"]["page"] == 2
     assert prov["section2.penalty.decisions"]["location"]["page"] == 3          # table 2 continues on page 3
@@ -51,27 +44,27 @@ def test_values_carry_page_and_box(capsys):
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_FINDINGS))
-def test_real_defects_and_nothing_false_at_error_level(name, capsys):
-    code, data = run(capsys, "check", str(real_path(name)), "--format", "json")
-    report = data["reports"][0]
+def test_real_defects_and_nothing_false_at_error_level(name, cli):
+    run = cli("check", real_path(name), "--format", "json")
+    report = run.json["reports"][0]
     got = {f["rule"]: f["severity"] for f in report["findings"]}
     assert got == EXPECTED_FINDINGS[name]
-    assert code == 1
+    assert run.code == 1
 
 
-def test_findings_point_to_pages(capsys):
-    _, data = run(capsys, "check", str(real_path("huaian-hongze-2023.pdf")), "--format", "json")
+def test_findings_point_to_pages(cli):
+    data = cli("check", real_path("huaian-hongze-2023.pdf"), "--format", "json").json
     by_rule = {f["rule"]: f for f in data["reports"][0]["findings"]}
     review = by_rule["table4-review-total"]
     assert "表四行政复议“总计”为0" in review["message"] and "合计为11" in review["message"]
     assert {e["location"]["page"] for e in review["evidence"]} == {4}
-    assert main(["check", str(real_path("huaian-hongze-2023.pdf"))]) == 1
-    out = capsys.readouterr().out
+    code, out, _ = cli("check", real_path("huaian-hongze-2023.pdf"))
+    assert code == 1
     assert "位置：第4页" in out
 
 
-def test_prose_scope_difference_is_a_warning_with_both_places(capsys):
-    _, data = run(capsys, "check", str(real_path("huaian-hongze-2024.pdf")), "--format", "json")
+def test_prose_scope_difference_is_a_warning_with_both_places(cli):
+    data = cli("check", real_path("huaian-hongze-2024.pdf"), "--format", "json").json
     finding = next(f for f in data["reports"][0]["findings"] if f["rule"] == "prose-applications-received")
     assert finding["severity"] == "warning"
     assert "17件" in finding["message"] and "95件" in finding["message"]
@@ -80,9 +73,9 @@ def test_prose_scope_difference_is_a_warning_with_both_places(capsys):
     assert sorted(e["field"] for e in finding["evidence"][1:]) == ["section3.carried.total", "section3.new.total"]
 
 
-def test_the_two_years_are_consistent(capsys):
-    code, data = run(capsys, "check", str(real_path("huaian-hongze-2024.pdf")),
-                     "--previous", str(real_path("huaian-hongze-2023.pdf")), "--format", "json")
+def test_the_two_years_are_consistent(cli):
+    data = cli("check", real_path("huaian-hongze-2024.pdf"),
+               "--previous", real_path("huaian-hongze-2023.pdf"), "--format", "json").json
     report = data["reports"][0]
     assert not [f for f in report["findings"] if f["category"].startswith("crossyear.")]
     assert not [u for u in report["unchecked"] if u["rule"] in

@@ -2,27 +2,19 @@
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
 
-from conftest import REPO, real_path
-from nianbao.cli import main
+from conftest import CLEAN, REPO, real_path
 from nianbao.engine import check_report
 from nianbao.packs import load_pack
 from nianbao.reading import read_report
 
 GOV2019 = REPO / "tests" / "fixtures" / "gov2019-report-2020.txt"
-CLEAN = REPO / "tests" / "fixtures" / "clean-report.txt"
 
 
-def run_json(capsys, *args):
-    code = main(list(args))
-    return code, json.loads(capsys.readouterr().out)
-
-
-def test_gov2019_report_is_detected_and_read(capsys):
-    code, data = run_json(capsys, "parse", str(GOV2019), "--format", "json")
+def test_gov2019_report_is_detected_and_read(cli):
+    data = cli("parse", GOV2019, "--format", "json").json
     assert data["meta"]["template"] == "gov-2019"
     assert "2019年试行版" in data["meta"]["template_reason"] and "本年新制作数量" in data["meta"]["template_reason"]
     values = data["values"]
@@ -42,30 +34,30 @@ def test_gov2019_report_is_detected_and_read(capsys):
     assert data["notes"] == []
 
 
-def test_gov2019_report_is_checked_with_gov2019_rules(capsys):
-    code, data = run_json(capsys, "check", str(GOV2019), "--format", "json")
-    report = data["reports"][0]
+def test_gov2019_report_is_checked_with_gov2019_rules(cli):
+    run = cli("check", GOV2019, "--format", "json")
+    report = run.json["reports"][0]
     assert report["pack"] == "gov-2019"
     assert report["findings"] == [] and report["unchecked"] == []
-    assert code == 0
+    assert run.code == 0
 
 
-def test_gov2019_results_total_uses_the_single_other_row(tmp_path, capsys):
+def test_gov2019_results_total_uses_the_single_other_row(tmp_path, cli):
     text = GOV2019.read_text(encoding="utf-8").replace("（六）其他处理\t\t1\t0\t0\t0\t0\t0\t1",
                                                         "（六）其他处理\t\t2\t0\t0\t0\t0\t0\t2")
     path = tmp_path / "r.txt"
     path.write_text(text, encoding="utf-8")
-    _, data = run_json(capsys, "check", str(path), "--format", "json")
+    data = cli("check", path, "--format", "json").json
     rules = {f["rule"] for f in data["reports"][0]["findings"]}
     assert rules == {"table3-results-total"}
 
 
-def test_gov2019_tables_in_a_2024_report_are_outdated(tmp_path, capsys):
+def test_gov2019_tables_in_a_2024_report_are_outdated(tmp_path, cli):
     text = GOV2019.read_text(encoding="utf-8").replace("2020年", "2024年").replace("2021年3月15日", "2025年3月15日")
     path = tmp_path / "2024.txt"
     path.write_text(text, encoding="utf-8")
-    code, data = run_json(capsys, "check", str(path), "--format", "json")
-    report = data["reports"][0]
+    run = cli("check", path, "--format", "json")
+    report = run.json["reports"][0]
     by_rule = {f["rule"]: f for f in report["findings"]}
     assert {r: (f["category"], f["severity"]) for r, f in by_rule.items()} == {
         "outdated-rows": ("template.outdated", "error"),
@@ -74,30 +66,30 @@ def test_gov2019_tables_in_a_2024_report_are_outdated(tmp_path, capsys):
         "work-points-statement": ("content.required_missing", "warning"),
     }
     assert "2024年" in by_rule["outdated-rows"]["message"] and "2021年版" in by_rule["outdated-rows"]["message"]
-    assert code == 1
+    assert run.code == 1
 
 
-def test_gov2021_report_of_2024_is_not_outdated(capsys):
-    _, data = run_json(capsys, "parse", str(CLEAN), "--format", "json")
+def test_gov2021_report_of_2024_is_not_outdated(cli):
+    data = cli("parse", CLEAN, "--format", "json").json
     assert data["meta"]["template"] == "gov-2021"
     assert "本年制发件数" in data["meta"]["template_reason"]
 
 
-def test_overlay_changes_the_deadline_and_the_finding_follows(capsys):
-    code, data = run_json(capsys, "check", str(CLEAN), "--format", "json")
+def test_overlay_changes_the_deadline_and_the_finding_follows(cli):
+    data = cli("check", CLEAN, "--format", "json").json
     assert data["reports"][0]["findings"] == []                        # 2025-03-20 is within 31 March
-    code, data = run_json(capsys, "check", str(CLEAN), "--pack", "example-city", "--format", "json")
-    findings = data["reports"][0]["findings"]
+    run = cli("check", CLEAN, "--pack", "example-city", "--format", "json")
+    findings = run.json["reports"][0]["findings"]
     assert [f["rule"] for f in findings] == ["date-deadline"]
     assert "2025年2月20日" in findings[0]["message"]
     assert findings[0]["basis"].startswith("示例市政务公开办通知")
-    assert code == 1
+    assert run.code == 1
 
 
-def test_abstract_base_pack_cannot_check(capsys):
-    code = main(["check", str(CLEAN), "--pack", "common"])
+def test_abstract_base_pack_cannot_check(cli):
+    code, _, err = cli("check", CLEAN, "--pack", "common")
     assert code == 2
-    assert "公共基础包" in capsys.readouterr().err
+    assert "公共基础包" in err
 
 
 def test_real_pdfs_as_a_pair_are_consistent_and_a_changed_figure_is_caught():
@@ -143,7 +135,7 @@ def test_gov2019_report_published_as_a_web_page(tmp_path):
 
 
 @pytest.mark.parametrize("last_change, fired", [("12", []), ("10", ["items-carried"])])
-def test_gov2019_items_carried_across_years(tmp_path, capsys, last_change, fired):
+def test_gov2019_items_carried_across_years(tmp_path, cli, last_change, fired):
     text = GOV2019.read_text(encoding="utf-8")
     last = (text.replace("2020年", "2019年").replace("2021年3月15日", "2020年3月10日")
             .replace("行政许可\t215\t-6\t1620", f"行政许可\t203\t{last_change}\t1544")
@@ -155,7 +147,7 @@ def test_gov2019_items_carried_across_years(tmp_path, capsys, last_change, fired
                      "仍存在网站栏目更新不及时等问题。下一步将建立栏目更新通报制度。"))
     path = tmp_path / "2019.txt"
     path.write_text(last, encoding="utf-8")
-    _, data = run_json(capsys, "check", str(GOV2019), "--previous", str(path), "--format", "json")
+    data = cli("check", GOV2019, "--previous", path, "--format", "json").json
     findings = data["reports"][0]["findings"]
     assert [f["rule"] for f in findings] == fired
     if fired:

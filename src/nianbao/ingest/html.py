@@ -209,14 +209,14 @@ def _hidden(tag) -> bool:
     return isinstance(style, str) and bool(_DISPLAY_NONE.search(style))
 
 
-def _collect(root, names: set[str], stop: set[str]) -> list:
+def _walk(root, names: set[str], stop: set[str]):
     """Descendants of root named `names`, in document order, not looking inside elements named `stop`.
 
     Elements of `names` are looked inside too: html.parser nests a cell whose
     end tag was omitted (``<td>a<td>b``) inside the previous one, and a
     browser shows them side by side, so a nested cell is the next cell.
+    Iterative, so a deeply nested page cannot exhaust the stack.
     """
-    found = []
     stack = [iter(root.contents)]
     while stack:
         child = next(stack[-1], None)
@@ -227,28 +227,19 @@ def _collect(root, names: set[str], stop: set[str]) -> list:
         if name is None:
             continue
         if name in names:
-            found.append(child)
+            yield child
         elif name in stop:
             continue
         stack.append(iter(child.contents))
-    return found
+
+
+def _collect(root, names: set[str], stop: set[str]) -> list:
+    return list(_walk(root, names, stop))
 
 
 def _holds(cell, names: set[str]) -> bool:
     """Whether a cell's own content (not the cells nested in it by omitted end tags) has one of `names`."""
-    stack = [iter(cell.contents)]
-    while stack:
-        child = next(stack[-1], None)
-        if child is None:
-            stack.pop()
-            continue
-        name = getattr(child, "name", None)
-        if name is None or name in _OWN_STOP:
-            continue
-        if name in names:
-            return True
-        stack.append(iter(child.contents))
-    return False
+    return next(_walk(cell, names - _OWN_STOP, _OWN_STOP), None) is not None
 
 
 def _span(value, default: int = 1) -> int:

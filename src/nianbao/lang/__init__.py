@@ -9,7 +9,10 @@
 
 Stages, each in its own module: parser (grammar/expr.lark -> lark tree, syntax
 errors), ast (tree -> frozen dataclasses), check (names, functions, types),
-evaluate (closures, outcomes), values (runtime values and operations).
+compiler (nodes -> closures; calls of functions in functions, column-wise
+broadcasting in vectors, fact and parameter lookup in facts), evaluate
+(outcomes), explain (which comparisons failed), values (runtime values and
+operations).
 See docs/rule-language.md for the language itself.
 """
 from .check import FUNCTIONS, Schema

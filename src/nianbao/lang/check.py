@@ -266,6 +266,10 @@ class _Checker:
         shape = self.schema.lookup(name)
         if shape is False:
             raise self.error(node.start, self.unknown_name_message(name))
+        return self.reference(name, shape, node)
+
+    def reference(self, name: str, shape, node: A.Name) -> A.Ref:
+        """The Ref for a known `name` written at `node`, recording the facts or params it reads."""
         param = name.startswith(PARAMS)
         ref = A.Ref(name, shape, param, node.start, node.end)
         if param:
@@ -298,17 +302,7 @@ class _Checker:
             suggestion = self.schema.suggest_prefix(prefix)
             hint = f"，是否应为 {suggestion}.*？" if suggestion and suggestion != prefix else "。"
             raise self.error(node.start, f"通配名称 {node.name} 没有匹配任何名称{hint}")
-        out = []
-        for name in matches:
-            shape = self.schema.lookup(name)
-            param = name.startswith(PARAMS)
-            ref = A.Ref(name, shape, param, node.start, node.end)
-            if param:
-                self.params.add(name)
-            else:
-                self.cells.update(ref.cells)
-            out.append(self.record(ref, shape, ANY))
-        return out
+        return [self.reference(name, self.schema.lookup(name), node) for name in matches]
 
     # -- operators -------------------------------------------------------------
 

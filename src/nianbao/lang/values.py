@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import numbers
+import operator as _operator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -145,50 +146,28 @@ def is_integral(v: Any) -> bool:
 # ---------------------------------------------------------------------------
 # Arithmetic
 
-def add(x, y, lb, rb):
-    cx = x.__class__
-    cy = y.__class__
-    if (cx is int or cx is float) and (cy is int or cy is float):
-        try:
-            return x + y
-        except OverflowError:
-            return invalid(lb, rb)
-    return _arith("+", x, y, lb, rb)
+def _arithmetic(symbol: str, apply):
+    """The operation `symbol` (+ - * /): `apply` on two plain numbers (the fast path),
+    else the general rules of _arith (Missing, numeric text, dates)."""
+    def op(x, y, lb, rb):
+        cx = x.__class__
+        cy = y.__class__
+        if (cx is int or cx is float) and (cy is int or cy is float):
+            try:
+                return apply(x, y)
+            except OverflowError:
+                return invalid(lb, rb)
+            except ZeroDivisionError:
+                return missing(rb, DIV_ZERO)
+        return _arith(symbol, x, y, lb, rb)
+    return op
 
 
-def sub(x, y, lb, rb):
-    cx = x.__class__
-    cy = y.__class__
-    if (cx is int or cx is float) and (cy is int or cy is float):
-        try:
-            return x - y
-        except OverflowError:
-            return invalid(lb, rb)
-    return _arith("-", x, y, lb, rb)
-
-
-def mul(x, y, lb, rb):
-    cx = x.__class__
-    cy = y.__class__
-    if (cx is int or cx is float) and (cy is int or cy is float):
-        try:
-            return x * y
-        except OverflowError:
-            return invalid(lb, rb)
-    return _arith("*", x, y, lb, rb)
-
-
-def div(x, y, lb, rb):
-    cx = x.__class__
-    cy = y.__class__
-    if (cx is int or cx is float) and (cy is int or cy is float):
-        if y == 0:
-            return missing(rb, DIV_ZERO)
-        try:
-            return x / y
-        except OverflowError:
-            return invalid(lb, rb)
-    return _arith("/", x, y, lb, rb)
+_NUMBER_OPS = {"+": _operator.add, "-": _operator.sub, "*": _operator.mul, "/": _operator.truediv}
+add = _arithmetic("+", _operator.add)
+sub = _arithmetic("-", _operator.sub)
+mul = _arithmetic("*", _operator.mul)
+div = _arithmetic("/", _operator.truediv)
 
 
 def _arith(op, x, y, lb, rb):
@@ -207,15 +186,9 @@ def _arith(op, x, y, lb, rb):
         if kx == "n" and ky == "n":
             x = _num(x)
             y = _num(y)
-            if op == "+":
-                return x + y
-            if op == "-":
-                return x - y
-            if op == "*":
-                return x * y
-            if y == 0:
+            if op == "/" and y == 0:
                 return missing(rb, DIV_ZERO)
-            return x / y
+            return _NUMBER_OPS[op](x, y)
         if op == "+" and kx == "d" and ky == "n":
             return _shift(_date(x), y, rb)
         if op == "+" and kx == "n" and ky == "d":
@@ -273,42 +246,21 @@ def close(x, y) -> bool:
         return False
 
 
-def eq(x, y, lb, rb):
-    if x.__class__ is int and y.__class__ is int:
-        return x == y
-    return _compare("==", x, y, lb, rb)
+def _comparison(symbol: str, apply):
+    """The comparison `symbol`: `apply` on two ints (the fast path), else _compare."""
+    def op(x, y, lb, rb):
+        if x.__class__ is int and y.__class__ is int:
+            return apply(x, y)
+        return _compare(symbol, x, y, lb, rb)
+    return op
 
 
-def ne(x, y, lb, rb):
-    if x.__class__ is int and y.__class__ is int:
-        return x != y
-    return _compare("!=", x, y, lb, rb)
-
-
-def lt(x, y, lb, rb):
-    if x.__class__ is int and y.__class__ is int:
-        return x < y
-    return _compare("<", x, y, lb, rb)
-
-
-def le(x, y, lb, rb):
-    if x.__class__ is int and y.__class__ is int:
-        return x <= y
-    return _compare("<=", x, y, lb, rb)
-
-
-def gt(x, y, lb, rb):
-    if x.__class__ is int and y.__class__ is int:
-        return x > y
-    return _compare(">", x, y, lb, rb)
-
-
-def ge(x, y, lb, rb):
-    if x.__class__ is int and y.__class__ is int:
-        return x >= y
-    return _compare(">=", x, y, lb, rb)
-
-
+eq = _comparison("==", _operator.eq)
+ne = _comparison("!=", _operator.ne)
+lt = _comparison("<", _operator.lt)
+le = _comparison("<=", _operator.le)
+gt = _comparison(">", _operator.gt)
+ge = _comparison(">=", _operator.ge)
 COMPARE = {"==": eq, "!=": ne, "<": lt, "<=": le, ">": gt, ">=": ge}
 NEGATED_OP = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 
@@ -374,24 +326,24 @@ def truth(v, blame):
     return invalid(blame)
 
 
-def k_and(a, b):
-    if a is False or b is False:
-        return False
-    if a is True:
-        return b
-    if b is True:
-        return a
-    return merge(a, b)
+def _kleene(decisive: bool):
+    """Kleene's and (decisive=False) or or (decisive=True): the decisive value wins,
+    the other value leaves the other operand, two unknowns merge their reasons."""
+    neutral = not decisive
+
+    def op(a, b):
+        if a is decisive or b is decisive:
+            return decisive
+        if a is neutral:
+            return b
+        if b is neutral:
+            return a
+        return merge(a, b)
+    return op
 
 
-def k_or(a, b):
-    if a is True or b is True:
-        return True
-    if a is False:
-        return b
-    if b is False:
-        return a
-    return merge(a, b)
+k_and = _kleene(False)
+k_or = _kleene(True)
 
 
 def k_not(a):
