@@ -1,7 +1,9 @@
 """Whole-process cost of `nianbao check`, beside what it is measured against (issue 14).
 
 Each command runs as a fresh process, interleaved round by round so machine noise
-hits both alike; the median wall time of each and the ratio are printed:
+hits both alike; the median wall time of each and the ratio are printed, and beside
+them the median CPU time (user + system) of the processes, which a busy shared
+machine disturbs less than wall time:
 
 * a real PDF:  `nianbao check REPORT.pdf`  vs  pdfplumber alone extracting the same
   file's text and tables in a fresh process (target ≤ 1.1×);
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,21 +37,26 @@ def default_pdf() -> Path:
     return corpus / "real" / "huaian-hongze-2024.pdf"
 
 
-def run(cmd: list[str]) -> float:
+def run(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def compare(label: str, ours: list[str], reference: list[str], rounds: int, target: float) -> None:
     mine, ref = [], []
-    run(ours), run(reference)                # warm the OS caches (and nianbao's grammar cache)
+    run(ours), run(reference)                # warm the OS caches (and nianbao's pack cache)
     for _ in range(rounds):
         mine.append(run(ours))
         ref.append(run(reference))
-    m, r = statistics.median(mine), statistics.median(ref)
+    m, r = (statistics.median(t[0] for t in mine), statistics.median(t[0] for t in ref))
+    mc, rc = (statistics.median(t[1] for t in mine), statistics.median(t[1] for t in ref))
     print(f"{label:12} nianbao {m * 1000:8.1f} ms   reference {r * 1000:8.1f} ms   ratio {m / r:5.2f}×  "
-          f"(target ≤ {target}×)")
+          f"(target ≤ {target}×)   CPU {mc * 1000:7.1f} / {rc * 1000:7.1f} ms = {mc / rc:5.2f}×")
 
 
 def heaviest_imports(sample: str, n: int = 10) -> None:

@@ -75,3 +75,15 @@ def cli(capsys):
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Each test session gets its own nianbao cache folder (XDG_CACHE_HOME, inherited by the CLI
+    subprocesses), so no test reads what an earlier run or another checkout left in ~/.cache."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    folder.chmod(0o700)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(folder))
+        mp.delenv("NIANBAO_NO_CACHE", raising=False)
+        yield folder

@@ -42,6 +42,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
         sys.stderr.write("nianbao: 参数错误：--jobs 应为不小于 1 的整数\n")
         return EXIT_USAGE
     checker = Checker(args.pack)          # a broken pack stops here, before any report is read
+    db = args.db or os.environ.get("NIANBAO_DB")
+    if db:
+        from .cli_store import store_check
+        status = store_check(args.files, args.pack, db, args.by)
+        if args.out and status != EXIT_USAGE:
+            # The folder outputs come from the store, with review status and verdicts.
+            from .cli_store import export_folder
+            export_folder(db, args.out, letters=not args.no_letters)
+        return status
     if args.out or args.jobs or any(os.path.isdir(f) for f in args.files):
         if args.previous:
             sys.stderr.write("nianbao: 参数错误：批量模式会自动配对相邻年度的报告，不能同时使用 --previous\n")
@@ -216,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pack", default=None, help="规则包名称（rules/ 下）或路径（默认按报告模板版本选择）")
     p.add_argument("--previous", default=None, metavar="LAST_YEAR", help="同一机关上一年度的报告，用于跨年度检查")
     p.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
+    p.add_argument("--db", default=None, metavar="DB",
+                   help="审核库：SQLite 文件路径或 postgresql:// 地址（默认取环境变量 NIANBAO_DB）；"
+                        "给出时把报告、本次运行和发现的问题存入审核库，供复核、重新检查和导出")
+    p.add_argument("--by", default=None, metavar="NAME", help="与 --db 一起使用：记录操作人（默认当前系统用户）")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="批量模式：把每份报告的审核页、整改函和汇总（index.html、JSON、CSV、XLSX）写入该目录；"
                         "输入中有目录时默认写入 reports_out/")
@@ -257,8 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("pack", nargs="?", default="gov-2021", metavar="PACK", help="规则包名称或路径（默认 gov-2021）")
     r.set_defaults(func=_cmd_rules_list)
     rules.set_defaults(func=lambda a: (rules.print_help(), EXIT_USAGE)[1])
-    from . import cli_letters
+    from . import cli_letters, cli_store
     cli_letters.add_commands(sub)
+    cli_store.add_commands(sub)
     return parser
 
 

@@ -13,7 +13,6 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 import regex
-from jinja2 import TemplateError
 
 from . import textcompare
 from .cells import to_number
@@ -519,7 +518,9 @@ def _render(rule: Rule, ctx: _Context, **extra: Any) -> str:
     })
     try:
         return _tidy(rule.message.render(context))
-    except TemplateError as exc:
-        return f"{rule.title}（提示信息模板出错：{exc}）"
     except Exception as exc:  # a pack's template must never crash a check
+        from jinja2 import TemplateError       # imported by the render that failed
+
+        if isinstance(exc, TemplateError):
+            return f"{rule.title}（提示信息模板出错：{exc}）"
         return f"{rule.title}（提示信息无法生成：{type(exc).__name__}）"

@@ -2,23 +2,23 @@
 
 An installed wheel carries them inside the package (`nianbao/_bundled/`, put there
 by setup.py's build step from the repository's top-level folders) and they are
-found with importlib.resources. A source checkout (editable install) has no
+found beside this module (the package is always installed as a folder: the packs
+and the grammar are read as files). A source checkout (editable install) has no
 `_bundled/`; there they are the top-level folders beside `src/`.
 """
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 
 @lru_cache(maxsize=1)
 def data_root() -> Path:
     """The folder holding rules/, grammar/ and examples/."""
-    bundled = resources.files("nianbao") / "_bundled"
-    if bundled.is_dir():
-        return Path(str(bundled))
     here = Path(__file__).resolve()
+    bundled = here.parent / "_bundled"     # not importlib.resources: its imports (tempfile, random…) cost every start
+    if bundled.is_dir():
+        return bundled
     for parent in here.parents:
         if (parent / "rules").is_dir() and (parent / "grammar").is_dir():
             return parent

@@ -106,9 +106,14 @@ def starts(text: str, row) -> bool:
 
 def best_row(text: str, rows):
     best, score = None, 0.0
+    matcher = difflib.SequenceMatcher(None, text, "")     # the same a and b as ratio(text, lab)
     for row in rows:
         for lab in row.labels:
-            similarity = ratio(text, lab)
+            matcher.set_seq2(lab)
+            # real_quick_ratio and quick_ratio are upper bounds of ratio: a row they rule out cannot win.
+            if matcher.real_quick_ratio() <= score or matcher.quick_ratio() <= score:
+                continue
+            similarity = matcher.ratio()
             if similarity > score:
                 best, score = row, similarity
     return best, score

@@ -12,8 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import PackError
 from .paths import rules_dir
 
@@ -122,9 +120,12 @@ class Template:
 
 
 def _load(path: Path) -> Template:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)     # libyaml: the same data, 8× faster
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = yaml.load(fh, Loader=loader)
     except (OSError, yaml.YAMLError) as exc:
         raise PackError(str(path), f"模板文件无法读取：{exc}") from None
     if not isinstance(data, dict) or "template" not in data:
@@ -176,7 +177,27 @@ def load_template(version: str) -> Template:
     path = rules_dir() / version / "template.yaml"
     if not path.exists():
         raise PackError(str(path), f"找不到模板版本 {version}")
-    return _load(path)
+    return _load_cached(path)
+
+
+def _load_cached(path: Path) -> Template:
+    """The template at `path`, from the user's cache when the file's content is unchanged (no YAML read)."""
+    import hashlib
+
+    from . import usercache
+
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return _load(path)              # _load says what is wrong with it
+    key = f"{path}\0{hashlib.sha256(content).hexdigest()}"
+    name = "template-" + hashlib.sha256(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:32] + ".pickle"
+    cached = usercache.load(name, key)
+    if isinstance(cached, Template):
+        return cached
+    template = _load(path)
+    usercache.store(name, key, template)
+    return template
 
 
 def available_templates() -> list[str]:

@@ -19,7 +19,6 @@ from functools import lru_cache
 from typing import Iterable
 
 import regex
-from rapidfuzz import fuzz
 
 # Similarity (0-100, rapidfuzz scale) from which a sentence counts as repeated.
 SIMILARITY = 90.0
@@ -165,6 +164,8 @@ def _best(sentence: Sentence, prev_key: str, prev_where: list[int], prev_sentenc
           starts: list[int], similarity: float) -> Match | None:
     if len(sentence.key) < MIN_CHARS or len(sentence.key) > len(prev_key):
         return None
+    from rapidfuzz import fuzz       # only a report compared with last year's needs it (start-up)
+
     found = fuzz.partial_ratio_alignment(sentence.key, prev_key, score_cutoff=similarity)
     if found is None:
         return None

@@ -8,11 +8,12 @@
     outcome = evaluate(expr, report.facts())     # .status: "pass" | "fail" | "unknown"
 
 Stages, each in its own module: parser (grammar/expr.lark -> lark tree, syntax
-errors), ast (tree -> frozen dataclasses), check (names, functions, types),
-compiler (nodes -> closures; calls of functions in functions, column-wise
-broadcasting in vectors, fact and parameter lookup in facts), evaluate
+errors), ast (frozen dataclasses; builder: lark tree -> them), check (names,
+functions, types), compiler (nodes -> closures; calls of functions in functions,
+column-wise broadcasting in vectors, fact and parameter lookup in facts), evaluate
 (outcomes), explain (which comparisons failed), values (runtime values and
-operations).
+operations), stored (a compiled expression pickled as its checked tree). Only
+parsing imports lark, so a pack loaded from the cache runs without it.
 See docs/rule-language.md for the language itself.
 """
 from .check import FUNCTIONS, Schema

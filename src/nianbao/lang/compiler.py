@@ -56,6 +56,10 @@ class CompiledExpr:
     def __repr__(self) -> str:
         return f"CompiledExpr({self.source!r})"
 
+    def __reduce__(self):      # closures cannot be pickled: keep the checked tree (lang/stored.py)
+        from .stored import reduce_compiled
+        return reduce_compiled(self)
+
 
 def compile_expr(source: str, schema: Schema, origin=None, expect: Optional[str] = None) -> CompiledExpr:
     """Parse, check and compile an expression; raise RuleError for any problem in it.

@@ -10,10 +10,11 @@ from __future__ import annotations
 import threading
 import unicodedata
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
-import lark
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+if TYPE_CHECKING:       # lark is imported only when an expression is parsed (a warm start never does)
+    import lark
+    from lark.exceptions import UnexpectedInput
 
 def grammar_path() -> Path:
     """grammar/expr.lark of the project (found like rules/: see nianbao.paths)."""
@@ -24,7 +25,7 @@ def grammar_path() -> Path:
 #: keeps hostile or accidental input (a pasted report) from costing much.
 MAX_SOURCE_CHARS = 10_000
 
-_parser: Optional[lark.Lark] = None
+_parser: Optional["lark.Lark"] = None
 _parser_lock = threading.Lock()
 
 
@@ -114,9 +115,11 @@ class Origin:
         )
 
 
-def get_parser() -> lark.Lark:
+def get_parser() -> "lark.Lark":
     """The expression parser, built from grammar/expr.lark on first use."""
     global _parser
+    import lark
+
     if _parser is None:
         with _parser_lock:
             if _parser is None:
@@ -130,26 +133,24 @@ def _cache_file() -> str | bool:
     """Where lark keeps the analysed grammar between runs (16 ms → under 1 ms at start-up).
 
     Lark stores a hash of the grammar and its options in the file and rebuilds when
-    they differ. The cache is a pickle, so it lives only in a folder of this user's
-    own (~/.cache/nianbao, mode 0700), never in a shared temporary folder; when that
-    folder cannot be made safe the parser is simply built without a cache.
+    they differ. The cache is a pickle, so it lives only in this user's own cache
+    folder (usercache.cache_dir); without one the parser is built without a cache.
     """
     import os
-    import stat
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "nianbao")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        st = os.stat(folder)
-        if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            return False
-    except (OSError, AttributeError):
+
+    import lark
+
+    from ..usercache import cache_dir
+    folder = cache_dir()
+    if folder is None:
         return False
     return os.path.join(folder, f"expr-grammar-lark{lark.__version__}.cache")
 
 
-def parse(source: str, origin: Optional[Origin] = None) -> lark.Tree:
+def parse(source: str, origin: Optional[Origin] = None) -> "lark.Tree":
     """Parse expression text into a lark tree, or raise RuleError."""
+    from lark.exceptions import UnexpectedInput
+
     origin = origin if isinstance(origin, Origin) else Origin(origin)
     if not isinstance(source, str):
         raise origin.error("", 0, "规则表达式必须是文本。")
@@ -186,7 +187,7 @@ _FULL_WIDTH = {
 }
 
 
-def _token_text(tok: lark.Token) -> str:
+def _token_text(tok: "lark.Token") -> str:
     if tok.type == "$END":
         return "表达式结尾"
     desc = _TERMINAL_NAMES.get(tok.type, "")
@@ -200,8 +201,10 @@ def _expected_text(expected) -> str:
     return "、".join(names)
 
 
-def describe_syntax_error(source: str, exc: UnexpectedInput) -> tuple[int, str]:
+def describe_syntax_error(source: str, exc: "UnexpectedInput") -> tuple[int, str]:
     """(character offset, Chinese message) for a lark parse error."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
     if isinstance(exc, UnexpectedCharacters):
         pos = exc.pos_in_stream
         ch = source[pos] if pos < len(source) else ""

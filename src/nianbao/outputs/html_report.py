@@ -65,9 +65,10 @@ class _Highlights:
 
 
 class _PageBuilder:
-    def __init__(self, result: CheckResult, pack: Pack):
+    def __init__(self, result: CheckResult, pack: Pack, reviews: dict[int, dict[str, Any]] | None = None):
         self.result = result
         self.pack = pack
+        self.reviews = reviews or {}       # id(finding) -> its review, from a store
         self.template: Template = pack.template
         self.report: Report | None = result.report
         self.values: dict[str, Fact] = dict(self.report.values) if self.report is not None else {}
@@ -385,6 +386,7 @@ class _PageBuilder:
             "category_label": category_cn(finding.category), "message": finding.message,
             "basis": finding.basis, "where": finding.where(), "evidence": evidence, "others": others,
             "first_cell": cells[0] if cells else None, "cell_count": len(cells),
+            "review": self.reviews.get(id(finding)),
         }
 
     def unchecked(self) -> list[dict[str, Any]]:
@@ -399,12 +401,15 @@ class _PageBuilder:
 
 
 def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime,
-                       index_href: str | None = None) -> str:
+                       index_href: str | None = None, reviews: dict[int, dict[str, Any]] | None = None,
+                       verdict: str | None = None) -> str:
     """The audit page for one checked report: a complete, self-contained HTML document.
 
     `index_href`: the batch index relative to the page (e.g. ../index.html), linked from the page and
-    from every finding; None for a page of its own."""
-    page = _PageBuilder(result, pack)
+    from every finding; None for a page of its own. From an audit-campaign store: `reviews` maps
+    id(finding) to its review (status_cn, reason, reviewer, at, dismissed; dismissed findings are shown
+    struck through with the reason) and `verdict` is the report's verdict under its pack's policy."""
+    page = _PageBuilder(result, pack, reviews)
     comparison = year_comparison(result.report, result.previous_report, pack.template,
                                  float(pack.params.get("copied_similarity") or 90))
     if comparison:
@@ -428,6 +433,7 @@ def render_report_html(result: CheckResult, pack: Pack, checked_at: dt.datetime,
         severity_cn=SEVERITY_CN,
         comparison=comparison,
         index_href=safe_href(index_href),
+        verdict=verdict,
     )
 
 

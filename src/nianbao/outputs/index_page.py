@@ -93,6 +93,7 @@ def render_index_html(entries: list[dict], generated_at: dt.datetime, title: str
             "page": safe_href(entry.get("page")),
             "letter": safe_href(entry.get("letter")),
             "error": str(error) if error else "",
+            "verdict": str(entry.get("verdict") or ""),
             "status": "failed" if error else ("error" if counts["error"] else
                                              "warning" if counts["warning"] else "ok"),
         }
@@ -115,6 +116,7 @@ def render_index_html(entries: list[dict], generated_at: dt.datetime, title: str
         chart=chart, category_options=category_options, summary=summary,
         severities=[{"key": s, "label": SEVERITY_CN[s]} for s in SEVERITIES],
         has_letters=any(r["letter"] for r in rows),
+        has_verdicts=any(r["verdict"] for r in rows),
     )
 
 

@@ -50,6 +50,9 @@ REPORT_COLUMNS = [
     ("total", "问题合计", 9), ("link", "审核页面", 10), ("source", "源文件", 30), ("note", "说明", 40),
 ]
 
+# Columns an export from the audit-campaign store adds to the findings (nianbao export --db).
+REVIEW_COLUMNS = [("fingerprint", "指纹", 22), ("status_cn", "复核状态", 9), ("review_reason", "复核理由", 30)]
+
 # Characters XLSX cannot store (XML 1.0 forbids them); tab, newline and carriage return are allowed.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -129,6 +132,7 @@ def finding_records(report_json: dict[str, Any], page: str | None = None) -> Ite
             "headline": finding.get("headline") or finding.get("title"), "title": finding.get("title"),
             "message": finding.get("message"), "location": "；".join(places), "basis": finding.get("basis"),
             "link": f"{link}#finding-{number}" if link else None, "link_text": f"问题{number}",
+            **{key: finding.get(key) for key, _, _ in REVIEW_COLUMNS if key in finding},
         }
 
 
@@ -169,15 +173,16 @@ def report_record(report_json: dict[str, Any], page: str | None = None, verdict:
 class CsvWriter:
     """One row per finding, streamed to disk."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, reviews: bool = False):
+        self._columns = COLUMNS + ([(key, label) for key, label, _ in REVIEW_COLUMNS] if reviews else [])
         self._ctx = atomic_open(path, "w", encoding="utf-8-sig", newline="")
         self._fh = self._ctx.__enter__()
         self._csv = csv.writer(self._fh)
-        self._csv.writerow([label for _, label in COLUMNS])
+        self._csv.writerow([label for _, label in self._columns])
 
     def add(self, report_json: dict[str, Any], page: str | None = None, verdict: str | None = None) -> None:
         for record in finding_records(report_json, page):
-            self._csv.writerow([csv_cell(record[key]) for key, _ in COLUMNS])
+            self._csv.writerow([csv_cell(record.get(key)) for key, _ in self._columns])
 
     def close(self, ok: bool = True) -> None:
         if ok:
@@ -232,9 +237,9 @@ class _Sheet:
 
 
 class XlsxWriter:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, reviews: bool = False):
         self._path = path
-        self._findings = _Sheet(FINDING_COLUMNS)
+        self._findings = _Sheet(FINDING_COLUMNS + (REVIEW_COLUMNS if reviews else []))
         self._reports = _Sheet(REPORT_COLUMNS)
 
     def add(self, report_json: dict[str, Any], page: str | None = None, verdict: str | None = None) -> None:

@@ -26,20 +26,31 @@ Modules, one concern each:
   lint, catalogue, diff   the tools of pack maintainers
 """
 from ..errors import PackError
-from .catalogue import render_rules_doc
-from .compile import compile_pack
-from .confine import available_packs
-from .diff import RuleChange, diff_packs, format_diff
-from .lint import lint_pack
-from .pack import NarrativeSpec, Pack, Rule, base_schema, expand_names, make_jinja
-from .reader import Resolved, ResolvedRule, read_pack
-from .registry import PackRegistry, load_pack
-from .schema import CATEGORIES, REGEX_TIMEOUT, SEVERITIES
-from .sink import LintProblem
 
-__all__ = [
-    "PackError", "Pack", "Rule", "NarrativeSpec", "load_pack", "read_pack", "compile_pack", "PackRegistry",
-    "Resolved", "ResolvedRule", "lint_pack", "LintProblem", "render_rules_doc", "diff_packs",
-    "format_diff", "RuleChange", "available_packs", "expand_names", "base_schema", "make_jinja", "CATEGORIES",
-    "SEVERITIES", "REGEX_TIMEOUT",
-]
+# Where each public name lives. Imported on first use (PEP 562), so that loading a cached pack
+# for a check does not import the linter, the catalogue, the differ, the YAML reader or jinja2.
+_EXPORTS = {
+    "render_rules_doc": "catalogue", "compile_pack": "compile", "available_packs": "confine",
+    "RuleChange": "diff", "diff_packs": "diff", "format_diff": "diff", "lint_pack": "lint",
+    "NarrativeSpec": "pack", "Pack": "pack", "Rule": "pack", "base_schema": "pack", "expand_names": "pack",
+    "make_jinja": "pack", "Resolved": "reader", "ResolvedRule": "reader", "read_pack": "reader",
+    "PackRegistry": "registry", "load_pack": "registry", "CATEGORIES": "schema", "REGEX_TIMEOUT": "schema",
+    "SEVERITIES": "schema", "LintProblem": "sink",
+}
+
+__all__ = ["PackError", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -19,7 +19,7 @@ from ..template import Template, load_template
 from ..bounded_regex import compile_bounded
 from .confine import available_packs
 from .explain import jinja_error_cn, suggest
-from .pack import NarrativeSpec, Pack, Rule, base_schema, expand_names, make_jinja
+from .pack import Message, NarrativeSpec, Pack, Rule, base_schema, expand_names, make_jinja
 from .reader import Resolved, ResolvedRule
 from .sink import Sink
 from .yamlpos import block_scalar, caret, item, position, style
@@ -188,7 +188,7 @@ def _compile_message(rule: ResolvedRule, env: Env, sink: Sink) -> Any:
     if not isinstance(text, str):
         return None
     try:
-        return env.jinja.from_string(text)
+        return Message.compile(env.jinja, text)
     except jinja2.TemplateSyntaxError as exc:
         doc, node = rule.at("message")
         sink.at("error", doc, node, f"规则 {rule.id} 的 message 模板有语法错误：{jinja_error_cn(exc)}",

@@ -12,7 +12,6 @@ from typing import Any
 import regex
 
 from ..lang import Schema
-from ..sandbox import BoundedSandbox
 from ..template import Template
 from ..bounded_regex import RegexRefused, compile_bounded
 from .schema import REGEX_TIMEOUT
@@ -43,7 +42,7 @@ class Rule:
     line: int
     check: Any = None                      # compiled expression
     when: Any = None
-    message: Any = None                    # jinja2 Template (bounded sandbox)
+    message: Any = None                    # a Message: a jinja2 template compiled on first render
     message_source: str = ""
     from_notes: tuple[str, ...] = ()
     for_each: tuple[str, list[str]] | None = None   # ("row"|"cell", [names])
@@ -74,8 +73,63 @@ class Pack:
     letter_folder: str | None = None
 
 
-def make_jinja() -> BoundedSandbox:
-    """The sandbox rule messages and bases are compiled in (budgets: MESSAGE_*)."""
+class Message:
+    """A rule's message template. compile_pack checks its syntax and keeps jinja2's compiled code
+    (marshalled bytes, so the pack cache can store it); a pack loaded from the cache turns that code
+    into a template (importing jinja2) only when a finding's message is first rendered."""
+
+    __slots__ = ("source", "_template", "_code")
+
+    def __init__(self, source: str, template: Any = None, code: bytes | None = None) -> None:
+        self.source = source
+        self._template = template
+        self._code = code
+
+    @classmethod
+    def compile(cls, env: Any, source: str) -> "Message":
+        """Compile `source` in sandbox `env` (raises jinja2.TemplateSyntaxError), as env.from_string does."""
+        import marshal
+
+        code = env.compile(source)
+        return cls(source, env.template_class.from_code(env, code, env.make_globals(None), None), marshal.dumps(code))
+
+    def render(self, context: dict[str, Any]) -> str:
+        if self._template is None:
+            self._template = _from_code(self._code) if self._code else None
+            if self._template is None:
+                self._template = _message_jinja().from_string(self.source)
+        return self._template.render(context)
+
+    def __reduce__(self):         # the code, not the template object, is kept
+        return (Message, (self.source, None, self._code))
+
+
+def _from_code(code: bytes) -> Any:
+    """The template of stored compiled code, or None when it cannot be loaded (then compile the text)."""
+    import marshal
+
+    try:
+        env = _message_jinja()
+        return env.template_class.from_code(env, marshal.loads(code), env.make_globals(None), None)
+    except (ValueError, EOFError, TypeError):
+        return None
+
+
+_jinja = None
+
+
+def _message_jinja():
+    """The process-wide sandbox for messages of packs loaded from the cache (made on first use)."""
+    global _jinja
+    if _jinja is None:
+        _jinja = make_jinja()
+    return _jinja
+
+
+def make_jinja():
+    """The sandbox rule messages and bases are compiled in (budgets: MESSAGE_*): a BoundedSandbox."""
+    from ..sandbox import BoundedSandbox
+
     env = BoundedSandbox(time_budget=MESSAGE_TIME_BUDGET, output_budget=MESSAGE_OUTPUT_BUDGET,
                          autoescape=False, trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = _fmt_number

@@ -5,19 +5,17 @@ digest of the files it was read from (every YAML file of the pack and of the pac
 it extends, and the list of YAML files in their folders). On the next load the
 files are looked at again: an edited, added or removed pack file means a fresh
 compile. A long-running server or a batch worker holds one registry (through its
-`Checker`); `load_pack` uses the process-wide default checker's.
+`Checker`); `load_pack` uses the process-wide default checker's. Compiled packs are
+also kept on disk between runs (stored.py), under the same digest.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from pathlib import Path
 
-from .compile import compile_pack
-from .confine import yaml_files
+from . import stored
 from .pack import Pack
-from .reader import read_pack
 
 _Stat = tuple[tuple[str, int, int, int], ...]
 
@@ -39,16 +37,17 @@ class PackRegistry:
                 files, folders, stat, digest = known
                 now = _stat(files, folders)
                 if now != stat:
-                    digest = _digest(files, folders)
+                    digest = stored.digest(files, folders)
                     self._refs[key] = (files, folders, now, digest)
                 pack = self._by_digest.get(digest)
                 if pack is not None:
                     return pack
-            source = read_pack(ref)
-            pack = compile_pack(source)
-            files = list(dict.fromkeys(source.files + [str(pack.template.path or "")]))
-            folders = list(dict.fromkeys(str(Path(f).parent) for f in files))
-            digest = _digest(files, folders)
+            found = stored.load(key) if known is None else None
+            if found is not None:
+                files, folders, digest, pack = found
+            else:
+                files, folders, digest, pack = _compile(ref)
+                stored.keep(key, files, folders, digest, pack)
             self._refs[key] = (files, folders, _stat(files, folders), digest)
             self._by_digest[digest] = pack
             return pack
@@ -64,6 +63,20 @@ class PackRegistry:
         return f"{ref}\0{path.resolve()}" if path.exists() else ref
 
 
+def _compile(ref: str) -> tuple[list[str], list[str], str, Pack]:
+    """Read and compile pack `ref`: (the files it depends on, their folders, their digest, the pack)."""
+    from ..lang.parser import grammar_path
+    from .compile import compile_pack
+    from .reader import read_pack
+
+    source = read_pack(ref)
+    pack = compile_pack(source)
+    # The grammar too: a changed grammar could change what the stored expressions mean.
+    files = list(dict.fromkeys(source.files + [str(pack.template.path or ""), str(grammar_path())]))
+    folders = list(dict.fromkeys(str(Path(f).parent) for f in source.files))
+    return files, folders, stored.digest(files, folders), pack
+
+
 def _stat(files: list[str], folders: list[str]) -> _Stat:
     out = []
     for name in files + folders:
@@ -73,20 +86,6 @@ def _stat(files: list[str], folders: list[str]) -> _Stat:
         except OSError:
             out.append((name, -1, -1, -1))
     return tuple(out)
-
-
-def _digest(files: list[str], folders: list[str]) -> str:
-    h = hashlib.sha256()
-    for name in files:
-        h.update(name.encode("utf-8", "surrogateescape") + b"\0")
-        try:
-            h.update(Path(name).read_bytes())
-        except OSError:
-            h.update(b"\0missing")
-        h.update(b"\0")
-    for folder in folders:
-        h.update("\0".join(p.name for p in yaml_files(Path(folder))).encode("utf-8", "surrogateescape"))
-    return h.hexdigest()
 
 
 def load_pack(ref: str) -> Pack:
