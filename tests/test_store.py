@@ -330,7 +330,7 @@ def test_schema_upgrades_itself_from_an_older_revision(tmp_path):
     engine.dispose()
     with Store(str(path)) as store:
         with store.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
             assert conn.execute(text("SELECT name FROM roster")).scalar() == "某局"
         check_into_store(store, [str(real_path("fujian-pingtan-2023.html"))], None, "张三")
         assert recheck(store, None, "张三").evaluated_in_full == 0

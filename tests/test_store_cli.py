@@ -161,13 +161,13 @@ def test_not_a_database_file(tmp_path, capsys):
 def test_nianbao_db_environment_and_module_entry(tmp_path):
     env = {"NIANBAO_DB": str(tmp_path / "env.db"), "PATH": "/usr/bin:/bin",
            "PYTHONPATH": str(REPO / "src")}
-    proc = subprocess.run([sys.executable, "-m", "nianbao.cli_store", "check",
+    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "check",
                            str(real_path("fujian-pingtan-2023.html"))], capture_output=True, text=True, env=env)
     assert proc.returncode == 0 and "已检查并存入审核库 1 份报告" in proc.stdout     # no error finding
     assert "审核结论：通过（有提示） 1 份" in proc.stdout
-    proc = subprocess.run([sys.executable, "-m", "nianbao.cli_store", "runs"], capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "runs"], capture_output=True, text=True, env=env)
     assert proc.returncode == 0 and proc.stdout.startswith("#1  检查")
-    help_text = subprocess.run([sys.executable, "-m", "nianbao.cli_store", "review", "--help"], capture_output=True,
+    help_text = subprocess.run([sys.executable, "-m", "nianbao.cli", "review", "--help"], capture_output=True,
                                text=True, env=env).stdout
     assert "复核人" in help_text and "误报" in help_text
 

@@ -270,9 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("pack", nargs="?", default="gov-2021", metavar="PACK", help="规则包名称或路径（默认 gov-2021）")
     r.set_defaults(func=_cmd_rules_list)
     rules.set_defaults(func=lambda a: (rules.print_help(), EXIT_USAGE)[1])
-    from . import cli_letters, cli_store
+    from . import cli_letters, cli_store, cli_web
     cli_letters.add_commands(sub)
     cli_store.add_commands(sub)
+    cli_web.add_commands(sub)
     return parser
 
 

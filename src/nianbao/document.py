@@ -54,3 +54,4 @@ class Document:
     notes: list[ParseNote] = field(default_factory=list)
     # Metadata the container carries (PDF creation date...), informative only.
     properties: dict[str, str] = field(default_factory=dict)
+    ocr_pages: list[int] = field(default_factory=list)   # pages whose text came from OCR of their image

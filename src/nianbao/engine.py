@@ -249,7 +249,25 @@ def check_report(report: Report, pack: Pack, previous: Report | None = None,
             _run_for_each(rule, facts, ctx, result, report)
         else:
             _run_plain(rule, facts, ctx, result, report)
+    _defer_to_reader(result, report)
     return result
+
+
+def _defer_to_reader(result: CheckResult, report: Report) -> None:
+    """An error that rests on OCR'd values, or content missing from a report with scanned pages,
+    may be a misreading: it becomes a warning asking for a human look, never an error."""
+    for finding in result.findings:
+        if finding.severity != "error" or finding.category == "parse.unreadable":
+            continue
+        if any(e.location is not None and e.location.ocr for e in finding.evidence):
+            reason = "所涉数值由扫描页面OCR识别，可能存在识别误差，请人工核对"
+        elif report.ocr_pages and finding.category.startswith("structure."):
+            pages = "、".join(str(n) for n in report.ocr_pages)
+            reason = f"报告第{pages}页为扫描页面（OCR识别），相关内容可能未被识别，请人工核对"
+        else:
+            continue
+        finding.severity = "warning"
+        finding.message = f"{finding.message.rstrip('。')}。{reason}"
 
 
 def _holds(expr, facts: Mapping[str, Any], params: Mapping[str, Any]) -> bool:

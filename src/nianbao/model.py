@@ -25,6 +25,7 @@ class Location:
     page: int | None = None          # 1-based, PDF
     bbox: tuple[float, float, float, float] | None = None  # PDF points (x0, top, x1, bottom)
     label: str | None = None         # e.g. "表格第3行" for HTML/DOCX tables
+    ocr: bool = False                # read by OCR from a page image: may be misread
 
     def describe(self) -> str:
         """Short Chinese description for supervisors: 第3页 / 第12行."""
@@ -35,7 +36,8 @@ class Location:
             parts.append(f"第{self.line}行")
         if self.label:
             parts.append(self.label)
-        return "，".join(parts) if parts else "位置未知"
+        where = "，".join(parts) if parts else "位置未知"
+        return f"{where}（OCR识别）" if self.ocr else where
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"source": self.source}
@@ -47,6 +49,8 @@ class Location:
             out["bbox"] = [round(v, 1) for v in self.bbox]
         if self.label:
             out["label"] = self.label
+        if self.ocr:
+            out["ocr"] = True
         return out
 
 
@@ -121,6 +125,7 @@ class Report:
     tables_found: list[str] = field(default_factory=list)    # "table2", "table3", "table4"
     values: dict[str, Fact] = field(default_factory=dict)    # full cell name -> fact
     notes: list[ParseNote] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)       # pages read by OCR from their image
 
     def meta_value(self, key: str) -> FactValue:
         fact = self.meta.get(key)

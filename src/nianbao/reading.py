@@ -25,6 +25,7 @@ def report_from_document(doc: Document, template: str | None = None) -> Report:
     else:
         version, reason = detection.printed, detection.reason
     report = map_document(doc, load_template(version))
+    report.ocr_pages = list(doc.ocr_pages)
     report.meta["template"] = Fact("meta.template", version, reason, None)
     if detection.outdated and version == detection.printed:
         applicable = load_template(detection.applicable)

@@ -17,7 +17,7 @@ _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<t
 
 
 def sniff_format(path: str, head: bytes) -> str:
-    """Name the format of a file from its first bytes: pdf, docx, html or text.
+    """Name the format of a file from its first bytes: pdf, docx, image (PNG, JPEG), html or text.
 
     A PDF starts with its header (after a byte-order mark or white space at most): a text
     report that quotes "%PDF-" in its body is still a text report.
@@ -26,6 +26,8 @@ def sniff_format(path: str, head: bytes) -> str:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         return "docx"
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        return "image"                     # a scanned or photographed page: read by OCR
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise InputError(path, "这是旧版 Office 二进制文件（.doc 等）或加密的 Office 文档，"
                                "请另存为未加密的 .docx 或 PDF 后再检查")
@@ -103,6 +105,9 @@ def _read(path: str) -> Document:
             raise InputError(path, "这是一个 ZIP 压缩文件，但不是 Word .docx 文档")
         from .docx import read_docx
         return read_docx(path)
+    if fmt == "image":
+        from .scan import read_image
+        return read_image(path)
     try:
         with open(path, "rb") as fh:
             data = fh.read(budget + 1)

@@ -21,6 +21,10 @@ One pass per page, through pdfplumber:
   page (no text between) is the same table continued: same `table` index.
 * Page numbers (“- 3 -”, “第3页 共5页”) in the top or bottom margin and
   running heads/footers repeated on several pages are removed.
+* A page that is an image (a scan: images cover it, next to no text layer)
+  is read by OCR (scan.py) into the same lines and rows; its locations say
+  `ocr=True`. Without an OCR engine the file is unreadable, with that reason.
+  Tables as grids of cells come from grid.py for both kinds of page.
 
 Each page's cached objects are released before the next page is read, so a
 PDF with hundreds of pages is read in constant memory per page (pdfminer's
@@ -29,14 +33,15 @@ document-level object cache aside).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..document import Block, Cell, Document
 from ..errors import InputError, NianbaoError, UnreadableInput
 from ..model import Location, ParseNote
-from . import pdf_guard
+from ..ocr import OcrUnavailable
+from . import pdf_guard, scan
+from .grid import Grid, build_grid, closing_edges, grid_rows
 
 # ---------------------------------------------------------------------------
 # Text normalisation
@@ -201,50 +206,7 @@ def _visible_rules(page: Any) -> list[dict]:
         for e in obj_to_edges(obj):
             if e.get("orientation") in ("h", "v"):
                 edges.append(e)
-    return edges + _closing_edges(edges)
-
-
-def _closing_edges(edges: list[dict], tol: float = 3.0) -> list[dict]:
-    """Horizontal rules a table lacks where it breaks across pages.
-
-    Word processors often draw no bottom border under the last row before a
-    page break (and no top border above the first row after it): the column
-    rules simply stop. Where two or more vertical rules end at the same
-    height and no horizontal rule closes the span between them, add one.
-    """
-    verticals = [e for e in edges if e["orientation"] == "v" and e["height"] >= tol]
-    horizontals = [e for e in edges if e["orientation"] == "h"]
-    out: list[dict] = []
-    for key in ("top", "bottom"):
-        ends = sorted(verticals, key=lambda e: e[key])
-        cluster: list[dict] = []
-        for e in ends + [None]:
-            if e is not None and cluster and e[key] - cluster[0][key] <= tol:
-                cluster.append(e)
-                continue
-            if len(cluster) >= 2:
-                y = sum(c[key] for c in cluster) / len(cluster)
-                x0 = min(c["x0"] for c in cluster)
-                x1 = max(c["x0"] for c in cluster)
-                if x1 - x0 > tol and not _covered(horizontals, y, x0, x1, tol):
-                    out.append({
-                        "object_type": "closing_edge", "orientation": "h",
-                        "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0,
-                        "doctop": y + (cluster[0]["doctop"] - cluster[0]["top"]) if "doctop" in cluster[0] else y,
-                    })
-            cluster = [e] if e is not None else []
-    return out
-
-
-def _covered(horizontals: list[dict], y: float, x0: float, x1: float, tol: float) -> bool:
-    """Whether horizontal rules at height y cover [x0, x1] (gaps up to tol allowed)."""
-    spans = sorted((h["x0"], h["x1"]) for h in horizontals if abs(h["top"] - y) <= tol)
-    reach = x0
-    for a, b in spans:
-        if a > reach + tol:
-            break
-        reach = max(reach, b)
-    return reach >= x1 - tol
+    return edges + closing_edges(edges)
 
 
 @dataclass
@@ -348,123 +310,29 @@ def _is_prose(lines: list[_Line]) -> bool:
 
 
 # ---------------------------------------------------------------------------
-# Tables
-
-
-@dataclass
-class _GridCell:
-    bbox: tuple[float, float, float, float]
-    r0: int
-    r1: int
-    c0: int
-    c1: int
-    chars: list[dict] = field(default_factory=list)
-    lines: list[_Line] = field(default_factory=list)
-    text: str = ""
-
-
-@dataclass
-class _Grid:
-    bbox: tuple[float, float, float, float]
-    tops: list[float]          # top of each grid row
-    bottoms: list[float]       # bottom of each grid row
-    xs: list[float]            # left of each grid column
-    cells: list[_GridCell]
-    occ: list[list[int | None]]  # [row][col] -> index in cells
-
-    def locate(self, x: float, y: float) -> _GridCell | None:
-        r = bisect_right(self.tops, y) - 1
-        c = bisect_right(self.xs, x) - 1
-        if r < 0 or c < 0:
-            return None
-        idx = self.occ[r][c]
-        return self.cells[idx] if idx is not None else None
-
-    def nearest(self, x: float, y: float) -> _GridCell:
-        def dist(cell: _GridCell) -> float:
-            x0, t, x1, b = cell.bbox
-            dx = max(x0 - x, 0.0, x - x1)
-            dy = max(t - y, 0.0, y - b)
-            return dx * dx + dy * dy
-        return min(self.cells, key=dist)
-
-
-def _build_grid(table: Any) -> _Grid | None:
-    boxes = [tuple(float(v) for v in b) for b in table.cells]
-    if not boxes:
-        return None
-    tops = sorted({b[1] for b in boxes})
-    xs = sorted({b[0] for b in boxes})
-    eps = 0.5
-    cells: list[_GridCell] = []
-    for b in boxes:
-        r0 = tops.index(b[1])
-        c0 = xs.index(b[0])
-        r1 = max(r0, bisect_right(tops, b[3] - eps) - 1)
-        c1 = max(c0, bisect_right(xs, b[2] - eps) - 1)
-        cells.append(_GridCell(b, r0, r1, c0, c1))
-    occ: list[list[int | None]] = [[None] * len(xs) for _ in tops]
-    for i, cell in enumerate(cells):
-        for r in range(cell.r0, cell.r1 + 1):
-            for c in range(cell.c0, cell.c1 + 1):
-                if occ[r][c] is None:
-                    occ[r][c] = i
-    bottoms = []
-    for r in range(len(tops)):
-        row_bottoms = [cells[i].bbox[3] for i in set(occ[r]) if i is not None and cells[i].r1 == r]
-        nxt = tops[r + 1] if r + 1 < len(tops) else max(b[3] for b in boxes)
-        bottoms.append(min(row_bottoms) if row_bottoms else nxt)
-    x0 = min(b[0] for b in boxes)
-    top = min(b[1] for b in boxes)
-    x1 = max(b[2] for b in boxes)
-    bottom = max(b[3] for b in boxes)
-    return _Grid((x0, top, x1, bottom), tops, bottoms, xs, cells, occ)
-
-
-@dataclass
-class _Row:
-    cells: list[tuple[str, tuple[float, float, float, float]]]
-    bbox: tuple[float, float, float, float]
-
-
-def _grid_rows(grid: _Grid) -> list[_Row]:
-    rows: list[_Row] = []
-    for r, top in enumerate(grid.tops):
-        bottom = grid.bottoms[r]
-        out: list[tuple[str, tuple[float, float, float, float]]] = []
-        for c in range(len(grid.xs)):
-            idx = grid.occ[r][c]
-            if idx is None:
-                continue
-            cell = grid.cells[idx]
-            if cell.c0 != c:
-                continue                       # spanned from a column to the left
-            if cell.r0 == r:
-                out.append((cell.text, cell.bbox))
-            else:                              # spanned from a row above
-                x0, _, x1, _ = cell.bbox
-                out.append(("", (x0, top, x1, max(top, bottom))))
-        if not out or not any(text for text, _ in out):
-            continue
-        bbox = (min(b[0] for _, b in out), min(b[1] for _, b in out),
-                max(b[2] for _, b in out), max(b[3] for _, b in out))
-        rows.append(_Row(out, bbox))
-    return rows
-
-
-# ---------------------------------------------------------------------------
 # Page reading
 
 
 @dataclass
 class _PageResult:
-    # (top, kind, payload): kind "line" -> _Line, "table" -> list[_Row]
+    # (top, kind, payload): kind "line" -> _Line, "table" -> list[Row]
     items: list[tuple[float, str, Any]]
     top: float            # page box, for the margin bands
     height: float
     char_count: int
     cid_count: int
     has_images: bool
+    ocr: bool = False     # items read by OCR from the page image
+    needs_ocr: bool = False
+    # Large images on a page that has a text layer (PDF points), to be read by OCR; once
+    # read, the same boxes mark which items came from OCR.
+    image_boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+
+
+# A page is a scan when images cover this much of it and its text layer has
+# fewer characters than this (a scanner may add a page number as text).
+_SCAN_IMAGE_COVER = 0.3
+_SCAN_MAX_CHARS = 10
 
 
 _TABLE_SETTINGS = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit"}
@@ -489,8 +357,11 @@ def _read_page(page: Any) -> _PageResult:
             c = dict(c, text=_radical_fold()[ord(t)])
         chars.append(c)
     has_images = bool(page.images) if not chars else False
+    if len(chars) < _SCAN_MAX_CHARS and scan.image_cover(page) >= _SCAN_IMAGE_COVER:
+        return _PageResult([], ptop, height, 0, 0, True, needs_ocr=True)
+    image_boxes = scan.content_images(page) if chars else []
 
-    grids: list[_Grid] = []
+    grids: list[Grid] = []
     if chars:
         rules = _visible_rules(page)
         vertical = [e for e in rules if e["orientation"] == "v"]
@@ -504,7 +375,7 @@ def _read_page(page: Any) -> _PageResult:
             except ValueError:      # fewer than two rules in one orientation
                 tables = []
             for table in tables:
-                grid = _build_grid(table)
+                grid = build_grid(table)
                 if grid is not None:
                     grids.append(grid)
 
@@ -543,21 +414,26 @@ def _read_page(page: Any) -> _PageResult:
                 if cell.text:
                     body.extend(cell.chars)
             continue
-        rows = _grid_rows(grid)
+        rows = grid_rows(grid)
         if rows:
             items.append((rows[0].bbox[1], "table", rows))
 
     for line in _group_lines(body):
         items.append((line.top, "line", line))
     items.sort(key=lambda it: it[0])
-    # Page numbers in the margins.
+    return _PageResult(_without_page_numbers(items, ptop, height), ptop, height, len(chars), cid, has_images,
+                       image_boxes=image_boxes)
+
+
+def _without_page_numbers(items: list[tuple[float, str, Any]], ptop: float, height: float) -> list:
+    """Drop page numbers printed alone in the top or bottom margin."""
     kept = []
     for top, kind, payload in items:
         if kind == "line" and _PAGE_NUMBER.match(payload.text) and (
                 payload.bottom <= ptop + _PAGE_NO_TOP * height or payload.top >= ptop + _PAGE_NO_BOTTOM * height):
             continue
         kept.append((top, kind, payload))
-    return _PageResult(kept, ptop, height, len(chars), cid, has_images)
+    return kept
 
 
 # ---------------------------------------------------------------------------
@@ -648,6 +524,8 @@ def read_pdf(path: str) -> Document:
     total_chars = 0
     total_cid = 0
     image_pages: list[int] = []
+    no_engine = ""                 # why scanned pages cannot be read here (no OCR engine)
+    unread_scans: list[int] = []
     pdf = None
     try:
         pdf = pdfplumber.open(path)
@@ -655,6 +533,12 @@ def read_pdf(path: str) -> Document:
         for page in pdf.pages:
             try:
                 res = _read_page(page)
+                if res.needs_ocr or res.image_boxes:
+                    try:
+                        res = scan.read_images(page, res)
+                    except OcrUnavailable as exc:
+                        no_engine = str(exc)
+                        unread_scans.append(page.page_number)
             finally:
                 page.close()
             total_chars += res.char_count
@@ -675,22 +559,30 @@ def read_pdf(path: str) -> Document:
             pdf_guard.close(pdf)
     pdf_guard.raise_if_tripped(path)      # a budget failure a library caught and went past
 
+    if unread_scans:
+        pages = "、".join(str(n) for n in unread_scans)
+        raise _unreadable(path, f"第{pages}页的内容是图片（扫描件或插图），没有可提取的文字层，需用 OCR 识别，但{no_engine}")
     if total_chars == 0:
         if truncated:
             raise _unreadable(path, "PDF 文件不完整（缺少文件结束标记，可能在下载或复制时被截断），无法读取")
         if page_count == 0:
             raise _unreadable(path, "PDF 文件中没有任何页面，无法读取")
+        if any(res.ocr for _, res in results):
+            raise _unreadable(path, "PDF 文件没有可提取的文字层（可能是扫描件或图片），OCR 也未能从页面图像中"
+                                    "识别出文字；请提供清晰的扫描件或由文字处理软件直接导出的 PDF")
         raise _unreadable(path, "PDF 文件没有可提取的文字层（可能是扫描件或图片），无法读取文字；"
                                 "请提供由文字处理软件直接导出的 PDF，或经 OCR 识别的版本")
     if total_cid * 2 > total_chars:
         raise _unreadable(path, "PDF 文件的文字无法解码（字体缺少字符映射），无法读取文字内容")
 
     _emit(doc, path, results)
+    doc.ocr_pages = [number for number, res in results if (res.ocr and res.char_count) or res.image_boxes]
     for number in image_pages:
         loc = Location(path, page=number)
+        ocr_tried = "，OCR 也未能识别出文字" if number in {n for n, r in results if r.ocr} else ""
         doc.notes.append(ParseNote(
             "parse.unreadable",
-            f"第{number}页只有图片、没有文字层（可能是扫描或截图），该页内容未能读取",
+            f"第{number}页只有图片、没有文字层（可能是扫描或截图）{ocr_tried}，该页内容未能读取",
             loc, [], {"page": number, "kind": "image_page"}))
     return doc
 
@@ -711,10 +603,11 @@ def _emit(doc: Document, path: str, results: list[tuple[int, _PageResult]]) -> N
     for number, res in results:
         first_table_on_page = True
         for _, kind, payload in res.items:
+            ocr = res.ocr or _inside(_box(payload) if kind == "line" else payload[0].bbox, res.image_boxes)
             if kind == "line":
                 if _in_margin(payload, res) and _DIGITS.sub("#", payload.text) in running:
                     continue
-                loc = Location(path, page=number, bbox=_box(payload))
+                loc = Location(path, page=number, bbox=_box(payload), ocr=ocr)
                 doc.blocks.append(Block.line(payload.text, loc))
                 if not _CONTINUED.match(payload.text):
                     last_kind = "line"
@@ -727,11 +620,18 @@ def _emit(doc: Document, path: str, results: list[tuple[int, _PageResult]]) -> N
                 table_index += 1
             first_table_on_page = False
             for row in payload:
-                cells = [Cell(text, Location(path, page=number, bbox=_round(b))) for text, b in row.cells]
-                doc.blocks.append(Block.row(cells, Location(path, page=number, bbox=_round(row.bbox)),
+                cells = [Cell(text, Location(path, page=number, bbox=_round(b), ocr=ocr)) for text, b in row.cells]
+                doc.blocks.append(Block.row(cells, Location(path, page=number, bbox=_round(row.bbox), ocr=ocr),
                                             table=table_index))
             last_kind = "row"
             last_row_page = number
+
+
+def _inside(box: Iterable[float], boxes: list[tuple[float, float, float, float]]) -> bool:
+    """Whether the centre of `box` lies in one of `boxes` (an OCR'd image region)."""
+    x0, top, x1, bottom = box
+    cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+    return any(a <= cx <= c and b <= cy <= d for a, b, c, d in boxes)
 
 
 def _in_margin(line: _Line, res: _PageResult) -> bool:

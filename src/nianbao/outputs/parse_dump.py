@@ -57,6 +57,7 @@ def _report_json(report: Report) -> dict[str, Any]:
             for n in names
         },
         "notes": [note.to_json() for note in report.notes],
+        "ocr_pages": list(report.ocr_pages),
     }
 
 
@@ -80,6 +81,9 @@ def report_to_text(report: Report) -> str:
             label = DATE_SOURCE_CN.get(str(source.value), label)
             value = f"{_plain(value)}（来源：{source.raw}{'，' + fact.location.describe() if fact.location and fact.location.describe() != source.raw else ''}）"
         out.append(f"{label}：{_plain(value) if value is not None else '未找到'}")
+    if report.ocr_pages:
+        pages = "、".join(str(n) for n in report.ocr_pages)
+        out.append(f"OCR识别：第{pages}页为扫描图像，其文字和数值由OCR识别（标注“OCR识别”），请人工核对")
     out.append("")
     out.append("章节：")
     for n in range(1, 7):

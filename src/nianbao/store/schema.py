@@ -133,3 +133,30 @@ roster = Table(
     Column("imported_at", DateTime, nullable=False),
     UniqueConstraint("agency_key", name="uq_roster_agency_key"),
 )
+
+# The web workbench: who may log in (argon2 hashes), what each did, the campaign's settings.
+users = Table(
+    "users", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),                     # admin | reviewer | viewer
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
