@@ -80,11 +80,16 @@ def _with_scanned_last_page(src: Path, tmp_path: Path) -> Path:
 
 
 def test_request_to_check_a_page_by_hand_never_reaches_the_agency(pack, tmp_path):
+    # The real report with its signature page scanned: the page is read by OCR, and whatever rests on
+    # it is for the supervisor to look at first (reviewer-only), never put to the agency.
+    if not shutil.which("tesseract"):
+        pytest.skip("tesseract (Debian tesseract-ocr) not installed: the scanned page cannot be read")
     path = _with_scanned_last_page(real_path("huaian-hongze-2023.pdf"), tmp_path)
-    result = check_report(read_report(str(path)), pack)
-    remark = [f for f in result.findings if f.rule == "image-pages"]
-    assert len(remark) == 1 and remark[0].reviewer_only and "请人工核对该页内容" in remark[0].message
-    assert remark[0].to_json()["reviewer_only"] is True
+    report = read_report(str(path))
+    assert report.ocr_pages
+    result = check_report(report, pack)
+    remarks = [f for f in result.findings if "人工核对" in f.message]
+    assert all(f.reviewer_only and f.to_json()["reviewer_only"] is True for f in remarks)
     ctx = letter_context(result, pack, TODAY, {"include_info": True})
     assert not any("人工核对" in b["text"] for b in ctx["blocks"])
     # The letter still states the agency's own problems (table 4 totals of the real report).
@@ -93,6 +98,20 @@ def test_request_to_check_a_page_by_hand_never_reaches_the_agency(pack, tmp_path
     assert "人工核对" not in (tmp_path / "out" / files["html"]).read_text(encoding="utf-8")
     doc = docx.Document(str(tmp_path / "out" / files["docx"]))
     assert not any("人工核对" in p.text for p in doc.paragraphs)
+
+
+def test_findings_resting_on_ocr_values_are_for_the_supervisor(pack):
+    from nianbao.engine import _defer_to_reader
+    from nianbao.findings import CheckResult, Evidence, Finding
+    from nianbao.model import Location, Report
+    finding = Finding("table4-review-total", "t", "arith.sum", "error", "表四行政复议“总计”为0。", "b",
+                      evidence=[Evidence("section4.review.total", "总计", 0, Location("x.pdf", page=4, ocr=True))])
+    result = CheckResult("x.pdf", pack.name, None, [finding])
+    _defer_to_reader(result, Report("x.pdf", "pdf"))
+    assert (finding.severity, finding.reviewer_only) == ("warning", True)
+    assert finding.message.endswith("请人工核对")
+    with pytest.raises(NoFindings):             # nothing left to put to the agency: no letter
+        letter_context(result, pack, TODAY, {"include_info": True})
 
 
 def test_shipped_packs_mark_the_unreadable_page_remark_reviewer_only():

@@ -268,6 +268,8 @@ def _defer_to_reader(result: CheckResult, report: Report) -> None:
             continue
         finding.severity = "warning"
         finding.message = f"{finding.message.rstrip('。')}。{reason}"
+        # The supervisor looks at the page first: an OCR slip must not be put to the agency.
+        finding.reviewer_only = True
 
 
 def _holds(expr, facts: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
