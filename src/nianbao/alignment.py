@@ -8,11 +8,17 @@ value only if every remaining alignment agrees on it.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Callable, Sequence
 
 from .cells import parse_number
 from .document import Cell
 from .template import normalize_label
+
+# A row of thousands of cells (a garbled or hostile file) has astronomically many ways to
+# drop its surplus: past this much work (alignments × cells) the row is left undecided,
+# as an ambiguous row is. Real rows (≤ 30 cells) stay far below it.
+_MAX_ALIGN_WORK = 2_000_000
 
 
 def sum_constraint(parts: int, offset: int = 0) -> Callable[[Sequence], bool]:
@@ -84,9 +90,12 @@ def _align_cells(value_cells: list[Cell], n: int, constraints) -> tuple[list[Cel
         merged = [c if c is not None and c.text.strip() else None for c in merged]
         return merged, True, "short"
     surplus = k - n
+    if k > 1000 or math.comb(k, surplus) * k > _MAX_ALIGN_WORK:
+        return [None] * n, True, "surplus"
     candidates = []
     for dropped in itertools.combinations(range(k), surplus):
-        candidates.append([c for i, c in enumerate(core) if i not in dropped])
+        gone = set(dropped)
+        candidates.append([c for i, c in enumerate(core) if i not in gone])
     good = [c for c in candidates if consistent(c)] or candidates
     return _agree(good, n), True, "surplus"
 

@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
+from .errors import output_error
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -44,14 +46,23 @@ def atomic_path(path: str | os.PathLike) -> "contextlib.AbstractContextManager[P
 
 @contextlib.contextmanager
 def _atomic_path(target: Path) -> Iterator[Path]:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix, dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".part" + target.suffix[:20],
+                                   dir=target.parent)
+    except OSError as exc:       # the place the user named cannot take a file: say so, naming it
+        raise output_error(target, exc) from None
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, target)
-    except BaseException:
+    except BaseException:           # the writer's own failure: its exception, as it raised it
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    try:
+        os.chmod(tmp, _FILE_MODE)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise output_error(target, exc) from None

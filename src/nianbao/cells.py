@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# No count or amount in a report has more digits; a longer one (a 4,300-digit "number",
+# a 400-digit decimal that float() would turn into inf) is not a valid value.
+MAX_DIGITS = 30
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _GROUP_MARK = re.compile(r"^[（(][一二三四五六七八九十][）)]")
@@ -45,8 +48,20 @@ def parse_number(text: str) -> int | float | str | None:
         return None
     if _NUMBER.match(folded):
         plain = folded.replace(",", "")
-        return float(plain) if "." in plain else int(plain)
+        number = to_number(plain)
+        if number is not None:
+            return number
     return text.strip()
+
+
+def to_number(digits: str) -> int | float | None:
+    """An int or a finite float from plain digits ('12', '7.5'); None when too long to be a real figure."""
+    if sum(ch.isdigit() for ch in digits) > MAX_DIGITS:
+        return None
+    try:
+        return float(digits) if "." in digits else int(digits)
+    except ValueError:
+        return None
 
 
 def is_label(text: str) -> bool:

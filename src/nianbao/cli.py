@@ -1,18 +1,19 @@
 """The `nianbao` command: one verb per job.
 
-Exit status: 0 no error-severity finding; 1 error findings present;
-2 usage error or unreadable input.
+Exit status (errors.py): 0 no error-severity finding; 1 error findings present;
+2 a failure the user can cause (usage, input, pack, output location); 3 internal error.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+import traceback
 
-from .errors import NianbaoError
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+from . import limits, strict_json
+from .errors import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, NianbaoError,
+                     describe_os_error)
+from .terminal import safe_line, shown_error
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,7 +27,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
     report = Checker().read(args.file, template=args.template)
     if args.format == "json":
-        json.dump(report_to_json(report), sys.stdout, ensure_ascii=False, indent=2)
+        strict_json.dump(report_to_json(report), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(report_to_text(report))
@@ -61,12 +62,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if result.unreadable:
             if result.input_error and len(args.files) == 1:
                 # The one input is not a report file at all: one line, exit 2, nothing on stdout.
-                sys.stderr.write(f"nianbao: {path}: {result.unreadable}\n")
+                sys.stderr.write(f"nianbao: {safe_line(f'{path}: {result.unreadable}')}\n")
                 return EXIT_USAGE
-            sys.stderr.write(f"nianbao: {path}: {result.unreadable}\n")
+            sys.stderr.write(f"nianbao: {safe_line(f'{path}: {result.unreadable}')}\n")
         results.append(result)
     if args.format == "json":
-        json.dump({"reports": [r.to_json() for r in results]}, sys.stdout, ensure_ascii=False, indent=2)
+        strict_json.dump({"reports": [r.to_json() for r in results]}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write("\n".join(result_to_text(r) for r in results))
@@ -120,7 +121,7 @@ def _run_batch(args: argparse.Namespace) -> int:
             return
         status = f"无法读取：{entry['error']}" if entry["error"] else (
             f"错误 {counts.get('error', 0)}，警告 {counts.get('warning', 0)}，提示 {counts.get('info', 0)}")
-        sys.stderr.write(f"[{done}/{total}] {_printable(entry['source'])}：{_printable(status)}\n")
+        sys.stderr.write(safe_line(f"[{done}/{total}] {entry['source']}：{status}") + "\n")
 
     try:
         summary = run_batch(args.files, options, progress, reading)
@@ -136,13 +137,8 @@ def _run_batch(args: argparse.Namespace) -> int:
                      f"共发现错误 {summary.errors} 项。\n结果：{out / 'index.html'}、{out / 'findings.json'}、"
                      f"{out / 'findings.csv'}、{out / 'findings.xlsx'}\n")
     for item in summary.not_checked:
-        sys.stdout.write(f"未检查：{_printable(item.source)}：{item.reason}\n")
+        sys.stdout.write(safe_line(f"未检查：{item.source}：{item.reason}") + "\n")
     return EXIT_FINDINGS if summary.errors else EXIT_OK
-
-
-def _printable(text: str) -> str:
-    """A file name or message for the terminal: control characters (escape sequences) shown escaped."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
 
 
 def _cmd_letter(args: argparse.Namespace) -> int:
@@ -156,7 +152,7 @@ def _cmd_letter(args: argparse.Namespace) -> int:
     checker = Checker(args.pack)
     result = checker.check(args.file, previous=args.previous)
     if result.input_error:
-        sys.stderr.write(f"nianbao: {args.file}: {result.unreadable}\n")
+        sys.stderr.write(f"nianbao: {safe_line(f'{args.file}: {result.unreadable}')}\n")
         return EXIT_USAGE
     active = checker.pack_of(result)
     out = Path(args.out) if args.out else Path("reports_out") / "letters" / f"{Path(args.file).stem}.{args.format}"
@@ -170,7 +166,7 @@ def _cmd_letter(args: argparse.Namespace) -> int:
         else:
             atomic_write_text(out, render_letter_html(result, active, day, options))
     except NoFindings as exc:
-        sys.stdout.write(f"{args.file}：{exc.message}\n")
+        sys.stdout.write(safe_line(f"{args.file}：{exc.message}") + "\n")
         return EXIT_OK
     if note:
         sys.stderr.write(f"nianbao: {note}\n")
@@ -320,21 +316,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. The one place that turns failures into exit statuses (see errors.py)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
     try:
+        limits.current()                     # a malformed NIANBAO_MAX_* stops the run before any work
         return args.func(args)
     except NianbaoError as exc:
-        sys.stderr.write(f"nianbao: {exc}\n")
+        sys.stderr.write(f"nianbao: {shown_error(exc)}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("nianbao: 已中断\n")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:
+        # Inputs are read through ingest (InputError); what is left is an output location
+        # the user named: unwritable, full, a file where a folder should be.
+        sys.stderr.write(f"nianbao: {safe_line(describe_os_error(exc))}\n")
+        return EXIT_USAGE
+    except Exception:
+        traceback.print_exc()
+        sys.stderr.write("nianbao: 内部错误（程序缺陷，并非输入问题），请将以上信息报告给维护人员\n")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,10 +14,10 @@ import argparse
 import csv
 import datetime as dt
 import getpass
-import json
 import sys
 from typing import Any, TextIO
 
+from . import strict_json
 from .errors import NianbaoError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -108,7 +108,7 @@ def _cmd_findings(args: argparse.Namespace) -> int:
         data = [{"report_id": s.report["id"], "source": s.report["source_name"], "agency": s.report["agency"],
                  "year": s.report["year"], "version": s.report["version"], "verdict": s.verdict, **f.to_json()}
                 for s, f in rows]
-        json.dump({"findings": data}, sys.stdout, ensure_ascii=False, indent=2)
+        strict_json.dump({"findings": data}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     elif args.format == "csv":
         writer = csv.writer(sys.stdout)

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 import regex
 
 from . import textcompare
+from .cells import to_number
 from .findings import CheckResult, Evidence, Finding, Unchecked, plain
 from .lang import evaluate, evaluate_raw
 from .model import Fact, ParseNote, Report
@@ -94,16 +95,17 @@ def _first_match(spec, paragraphs, text: str, starts: list[int]) -> Fact | None:
 def _narrative_value(kind: str, groups: list[str]) -> Any:
     if not groups:
         return None
-    try:
-        if kind == "change":
-            direction, number = (groups + [""])[:2]
-            value = float(number)
-            return -value if any(w in direction for w in ("下降", "减少", "降低", "回落")) else value
-        if kind == "percent":
-            return float(groups[-1])
-        return int(groups[-1])
-    except ValueError:
-        return None
+    if kind == "change":
+        direction, number = (groups + [""])[:2]
+        value = to_number(number.strip())
+        if value is None:
+            return None
+        value = float(value)
+        return -value if any(w in direction for w in ("下降", "减少", "降低", "回落")) else value
+    value = to_number(groups[-1].strip())
+    if kind == "percent":
+        return None if value is None else float(value)
+    return value if isinstance(value, int) else None
 
 
 def build_facts(report: Report, pack: Pack, previous: Report | None = None) -> dict[str, Fact]:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .limits import current as current_limits
 from .model import Location, Report
+from .strict_json import finite
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -37,8 +40,11 @@ CATEGORY_CN: dict[str, str] = {
 
 
 def plain(value: Any) -> Any:
+    """A fact's value as JSON and templates take it: dates as ISO text, a non-finite float as text."""
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     return value
 
 
@@ -48,6 +54,14 @@ class Evidence:
     label: str                     # Chinese description of the field
     value: Any
     location: Location | None
+
+    def __post_init__(self) -> None:
+        # A section's fact is its whole text: a finding quotes the start of it (the
+        # location says where), never the whole section (limits.evidence_chars).
+        if isinstance(self.value, str):
+            budget = current_limits().evidence_chars
+            if len(self.value) > budget:
+                self.value = self.value[:budget].rstrip() + "…"
 
     def to_json(self) -> dict[str, Any]:
         return {"field": self.field, "label": self.label, "value": plain(self.value),
@@ -142,6 +156,9 @@ class CheckResult:
         return {k: plain(self.report.meta_value(k)) for k in keys}
 
     def to_json(self) -> dict[str, Any]:
+        return finite(self._json())
+
+    def _json(self) -> dict[str, Any]:
         out = {"source": self.source, "pack": self.pack, "meta": self.meta_json(),
                "counts": {s: self.count(s) for s in SEVERITY_ORDER},
                "findings": [f.to_json() for f in self.sorted_findings()],

@@ -39,6 +39,8 @@ _YUAN_HEADER = re.compile(r"单位：元|（元）$")
 _STRONG_BOX_KEYS = {"索引号", "发布机构", "发文机关", "公开日期", "发布日期", "成文日期", "主题分类", "文号", "发文字号"}
 _T2_BLOCK = re.compile(r"^第二十条第（[一二三四五六七八九十]+）项")
 _TERMINAL = "。！？；：!?;:"
+# A row's printed cells quoted in a note at most (a garbled row can hold thousands).
+_QUOTED_CELLS = 40
 
 
 @dataclass
@@ -476,12 +478,14 @@ class _Mapper:
                 value = self._money(name, cell, value, row_title)
             self.report.values[name] = Fact(name, value, cell.text, cell.location)
         found = [c.text if c.text.strip() else "（空）" for c in printed]
+        if len(found) > _QUOTED_CELLS:      # a garbled row of thousands of cells is quoted, not copied
+            found = found[:_QUOTED_CELLS] + [f"……共{len(printed)}个"]
         table_cn = {"table2": "表二", "table3": "表三", "table4": "表四"}[table]
         if kind == "surplus":
             unresolved = [n for n, c in zip(names, cells) if c is None]
             tail = f"无法确定对应关系的{len(unresolved)}个单元格未取值" if unresolved else "多出的数值已按本行合计关系排除"
             self.report.note("structure.extra_cells",
-                             f"{table_cn}“{row_title}”行有{len(found)}个数值单元格，比模板多{len(found) - len(names)}个"
+                             f"{table_cn}“{row_title}”行有{len(printed)}个数值单元格，比模板多{len(printed) - len(names)}个"
                              f"（{' '.join(found)}）；{tail}",
                              block.location, names, values=found, unresolved=unresolved)
         elif kind == "short" and block.shape in ("markdown", "layout"):
@@ -489,7 +493,7 @@ class _Mapper:
         elif kind == "short":
             unresolved = [n for n, c in zip(names, cells) if c is None]
             self.report.note("value.blank",
-                             f"{table_cn}“{row_title}”行只有{len(found)}个数值单元格，模板应有{len(names)}个；"
+                             f"{table_cn}“{row_title}”行只有{len(printed)}个数值单元格，模板应有{len(names)}个；"
                              f"无法确定缺少哪一列的{len(unresolved)}个单元格未取值",
                              block.location, names, kind="short", values=found, unresolved=unresolved)
 

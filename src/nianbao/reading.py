@@ -1,6 +1,7 @@
 """From a file to a Report: ingestion, template detection, mapping."""
 from __future__ import annotations
 
+from . import limits as _limits
 from .detect import detect
 from .document import Document
 from .ingest import read_document
@@ -9,9 +10,12 @@ from .model import Fact, Report
 from .template import load_template
 
 
-def read_report(path: str, template: str | None = None) -> Report:
-    """Read and map one report. Raises InputError / UnreadableInput for files that cannot be read."""
-    return report_from_document(read_document(path), template)
+def read_report(path: str, template: str | None = None, limits: "_limits.Limits | None" = None) -> Report:
+    """Read and map one report within `limits` (default: the environment's, see limits.py).
+
+    Raises InputError / UnreadableInput for files that cannot be read or are over a budget.
+    """
+    return report_from_document(read_document(path, limits), template)
 
 
 def report_from_document(doc: Document, template: str | None = None) -> Report:

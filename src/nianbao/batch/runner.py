@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .. import strict_json
 from ..atomic import atomic_open, atomic_write_text
 from ..pairing import DuplicateGroup, current_first, duplicate_groups, pair_reports
 from .executors import make_executor
@@ -84,7 +85,7 @@ class _Summary:
         if self.counts.reports:
             self._json.write(",\n")
         data = outcome.to_json()
-        self._json.write(json.dumps(data, ensure_ascii=False))
+        self._json.write(strict_json.dumps(data))          # no Infinity/NaN, raw controls escaped
         self._csv.add(data, page=outcome.page)
         self._xlsx.add(data, page=outcome.page)
         entry = outcome.index_entry()
@@ -107,7 +108,7 @@ class _Summary:
 
     def finish(self, not_checked: list[NotChecked], duplicates: list[dict[str, Any]]) -> None:
         self._spool.close()
-        self._json.write("\n],\n" + json.dumps({"not_checked": [n.to_json() for n in not_checked],
+        self._json.write("\n],\n" + strict_json.dumps({"not_checked": [n.to_json() for n in not_checked],
                                                 "duplicates": duplicates}, ensure_ascii=False)[1:] + "\n")
         self.done = True
         self._json_ctx.__exit__(None, None, None)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import zipfile
 
+from .. import limits as _limits
 from ..document import Block, Cell, Document
 from ..errors import NianbaoError, UnreadableInput
 from ..model import Location
@@ -131,6 +132,9 @@ class _Reader:
         self.doc = Document(source=path, format="docx")
         self.paragraphs = 0
         self.tables = 0
+        self.cells = _limits.CellBudget(path)
+        self.chars = 0
+        self.max_chars = _limits.current().text_chars
 
     def container(self, element) -> None:
         for child in _block_children(element):
@@ -151,6 +155,7 @@ class _Reader:
         lines = [line.replace("\t", " ").strip() for line in text.split("\n")]
         lines = [line for line in lines if line]
         if lines:
+            self._count(sum(len(line) for line in lines))
             self.paragraphs += 1
             loc = Location(self.path, label=f"第{self.paragraphs}段")
             for line in lines:
@@ -158,27 +163,41 @@ class _Reader:
         for box in boxes:
             self.container(box)
 
+    def _count(self, chars: int) -> None:
+        self.chars += chars
+        if self.chars > self.max_chars:
+            raise _limits.over(self.path, f"文档文字超过 {self.max_chars:,} 个字符", "text_chars")
+
+    def _span(self, el, default: int, kind: str) -> int:
+        span = _int_val(el, default)
+        _limits.check_span(self.path, span, kind)
+        self.cells.take(span)
+        return span
+
     def table(self, tbl) -> bool:
         """Emit a data table's rows and return True; False for a layout table."""
         rows = [tr for tr in tbl.iter(TR) if _nearest_table(tr) is tbl]
         grid: list[list[tuple[str, bool]]] = []     # (text, spanned) per grid column
         for tr in rows:
             trpr = tr.find(TR_PR)
-            cells: list[tuple[str, bool]] = [("", False)] * _int_val(trpr.find(GRID_BEFORE) if trpr is not None else None, 0)
+            before = self._span(trpr.find(GRID_BEFORE) if trpr is not None else None, 0, "gridBefore")
+            cells: list[tuple[str, bool]] = [("", False)] * before
             for tc in _row_cells(tr):
                 lines, nested = _cell_lines(tc)
                 if nested or is_prose(lines):
                     return False
+                self._count(sum(len(line) for line in lines))
                 tcpr = tc.find(TC_PR)
-                span = max(1, _int_val(tcpr.find(GRID_SPAN) if tcpr is not None else None, 1))
+                span = max(1, self._span(tcpr.find(GRID_SPAN) if tcpr is not None else None, 1, "gridSpan"))
                 continued = _is_continue(tc)
                 cells.append(("", True) if continued else (join_fragments(lines), False))
                 cells.extend([("", True)] * (span - 1))
-            cells.extend([("", False)] * _int_val(trpr.find(GRID_AFTER) if trpr is not None else None, 0))
+            cells.extend([("", False)] * self._span(trpr.find(GRID_AFTER) if trpr is not None else None, 0, "gridAfter"))
             grid.append(cells)
         width = max((len(r) for r in grid), default=0)
         if width < 2:
             return False
+        self.cells.take(sum(width - len(r) for r in grid))     # short rows are padded to the width
         index = self.tables
         self.tables += 1
         for m, cells in enumerate(grid, start=1):

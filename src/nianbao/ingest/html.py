@@ -34,6 +34,7 @@ import codecs
 import re
 from typing import Iterable
 
+from .. import limits as _limits
 from ..document import Block, Cell, Document
 from ..errors import InputError, NianbaoError, UnreadableInput
 from ..model import Location
@@ -196,8 +197,6 @@ _LAYOUT_CONTENT = {"table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl"
                    "form", "article", "section", "nav", "header", "footer", "aside", "main", "iframe"}
 _CELL = {"td", "th"}
 _OWN_STOP = {"td", "th", "tr"}            # a cell's content ends where the next cell or row begins
-_MAX_COLSPAN = 200                       # no report table is wider; browsers allow 1000
-_MAX_GRID = 2_000_000                    # grid positions per table, spans included
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
 _BR = "\x00"           # marks a <br> inside a text buffer (NUL cannot occur in decoded text we keep)
 
@@ -243,14 +242,15 @@ def _holds(cell, names: set[str]) -> bool:
     return next(_walk(cell, names - _OWN_STOP, _OWN_STOP), None) is not None
 
 
-def _span(value, default: int = 1, limit: int = 1000) -> int:
+def _span(value, default: int = 1) -> int:
+    text = str(value).strip().rstrip(";").split(".")[0]
+    if text.isdigit() and len(text) > 12:
+        return 10 ** 12          # over any budget (and int() refuses 4,300+ digits)
     try:
-        n = int(str(value).strip().rstrip(";").split(".")[0])
-    except (TypeError, ValueError):
+        n = int(text)
+    except ValueError:
         return default
-    if n < 0:
-        return default
-    return min(n, limit)
+    return default if n < 0 else n
 
 
 class _Reader:
@@ -263,6 +263,7 @@ class _Reader:
         self.buf: list[tuple[str, int | None]] = []
         self.line: int | None = None          # source line of the element last entered
         self.tables = 0
+        self.cells = _limits.CellBudget(path)
 
     # ---- running text ---------------------------------------------------
     def _text(self, text: str) -> None:
@@ -378,7 +379,6 @@ class _Reader:
         grid: dict[tuple[int, int], str] = {}
         covered: set[tuple[int, int]] = set()
         n_rows = len(rows)
-        area = 0
         for r, cells in enumerate(cells_by_row):
             c = 0
             for cell in cells:
@@ -386,12 +386,12 @@ class _Reader:
                     continue
                 while (r, c) in grid:
                     c += 1
-                colspan = max(1, _span(cell.get("colspan"), 1, _MAX_COLSPAN))
-                rowspan = _span(cell.get("rowspan"), 1, 65534)
+                colspan = max(1, _span(cell.get("colspan"), 1))
+                rowspan = _span(cell.get("rowspan"), 1)
+                _limits.check_span(self.path, colspan, "colspan")
+                _limits.check_span(self.path, rowspan, "rowspan")
                 rowspan = n_rows - r if rowspan == 0 else min(max(rowspan, 1), n_rows - r)
-                area += rowspan * colspan
-                if area > _MAX_GRID:
-                    raise UnreadableInput(self.path, "网页中的表格合并单元格范围异常庞大，无法解析")
+                self.cells.take(rowspan * colspan)
                 for dr in range(rowspan):
                     for dc in range(colspan):
                         if (r + dr, c + dc) not in grid:
@@ -405,6 +405,7 @@ class _Reader:
         width = max(c for _, c in grid) + 1
         if width < 2:
             return False
+        self.cells.take(max(0, n_rows * width - len(grid)))      # rows are padded to the grid's width
         caption = table.find("caption", recursive=False)
         if caption is not None:
             text, _ = self._cell_text(caption)
@@ -446,6 +447,10 @@ def read_html(path: str, data: bytes) -> Document:
     if text.startswith("\ufeff"):
         text = text[1:]
     text = text.replace("\x00", "")
+    _limits.check_text(path, text, lines=False)
+    tags = _limits.current().html_tags
+    if text.count("<") > tags:
+        raise _limits.over(path, f"网页中的标记（元素）超过 {tags:,} 个", "html_tags", "可能是恶意构造的文件")
     try:
         from bs4 import BeautifulSoup
         soup = BeautifulSoup(text, "html.parser")

@@ -40,7 +40,7 @@ from ..document import Block, Cell, Document
 from ..errors import InputError, NianbaoError, UnreadableInput
 from ..model import Location, ParseNote
 from ..ocr import OcrUnavailable
-from . import scan
+from . import pdf_guard, scan
 from .grid import Grid, build_grid, closing_edges, grid_rows
 
 # ---------------------------------------------------------------------------
@@ -367,6 +367,7 @@ def _read_page(page: Any) -> _PageResult:
         vertical = [e for e in rules if e["orientation"] == "v"]
         horizontal = [e for e in rules if e["orientation"] == "h"]
         if len(vertical) >= 2 and len(horizontal) >= 2:
+            pdf_guard.check_rules(vertical, horizontal, page.page_number)
             settings = dict(_TABLE_SETTINGS, explicit_vertical_lines=vertical,
                             explicit_horizontal_lines=horizontal)
             try:
@@ -516,6 +517,7 @@ def read_pdf(path: str) -> Document:
     if b"%PDF-" not in head:
         raise _unreadable(path, "文件不是有效的 PDF 文档（缺少 PDF 文件头），可能已损坏或并非 PDF 文件")
     truncated = _looks_truncated(path)
+    pdf_guard.reset()
 
     doc = Document(source=path, format="pdf")
     results: list[tuple[int, _PageResult]] = []
@@ -527,6 +529,7 @@ def read_pdf(path: str) -> Document:
     pdf = None
     try:
         pdf = pdfplumber.open(path)
+        pdf_guard.check_pages(pdf.doc)
         for page in pdf.pages:
             try:
                 res = _read_page(page)
@@ -550,13 +553,11 @@ def read_pdf(path: str) -> Document:
     except (MemoryError, KeyboardInterrupt):
         raise
     except Exception as exc:  # pdfminer raises many kinds; none may leak out
-        raise _describe_failure(path, exc, truncated) from None
+        raise pdf_guard.failure(path) or _describe_failure(path, exc, truncated) from None
     finally:
         if pdf is not None:
-            try:
-                pdf.close()
-            except Exception:
-                pass
+            pdf_guard.close(pdf)
+    pdf_guard.raise_if_tripped(path)      # a budget failure a library caught and went past
 
     if unread_scans:
         pages = "、".join(str(n) for n in unread_scans)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from .. import limits as _limits
 from ..document import Block, Cell, Document
 from ..errors import InputError
 from ..model import Location
@@ -58,6 +59,8 @@ def clean_markdown(line: str) -> str:
 
 def read_text(path: str, data: bytes) -> Document:
     text = decode_text(data, path)
+    _limits.check_text(path, text)
+    _limits.CellBudget(path).take(text.count("\t") + text.count("|"))     # each one opens a table cell
     doc = Document(source=path, format="text")
     for number, raw in enumerate(text.splitlines(), start=1):
         loc = Location(path, line=number)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..findings import SEVERITY_CN, CheckResult
+from ..terminal import safe
 
 from ..findings import LEVEL_CN as _LEVEL_CN
 from ..metadata import DATE_SOURCE_CN
@@ -39,4 +40,4 @@ def result_to_text(result: CheckResult, show_unchecked: bool = True) -> str:
     if not result.findings:
         out.append("")
         out.append("  未发现问题。")
-    return "\n".join(out) + "\n"
+    return safe("\n".join(out)) + "\n"        # report text is shown, never obeyed by the terminal

@@ -234,8 +234,9 @@ def build_letter_docx(ctx: dict[str, Any]) -> Any:
             para(text, first_line=2)
 
     props = doc.core_properties
-    props.title = ctx["title"]
-    props.author = ctx["sender"]
-    props.subject = ctx["report_name"]
+    # Word's document properties hold at most 255 characters; a long agency name is cut there.
+    props.title = str(ctx["title"])[:255]
+    props.author = str(ctx["sender"])[:255]
+    props.subject = str(ctx["report_name"])[:255]
     props.comments = "由 nianbao 根据年度报告审核结果生成"
     return doc

@@ -1,19 +1,15 @@
 """`nianbao parse` output: the mapped report as JSON or as a readable dump."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from ..findings import plain as _plain
 from ..model import Report
 from ..findings import LEVEL_CN
 from ..metadata import DATE_SOURCE_CN
+from ..strict_json import finite
 from ..template import load_template
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+from ..terminal import safe
 
 
 def ordered_value_names(report: Report) -> list[str]:
@@ -27,6 +23,10 @@ def ordered_value_names(report: Report) -> list[str]:
 
 
 def report_to_json(report: Report) -> dict[str, Any]:
+    return finite(_report_json(report))
+
+
+def _report_json(report: Report) -> dict[str, Any]:
     names = ordered_value_names(report)
     meta = {key: _plain(report.meta_value(key)) for key in ("agency", "year", "date", "level", "template")}
     for key, fact in report.meta.items():
@@ -103,4 +103,4 @@ def report_to_text(report: Report) -> str:
         for note in report.notes:
             where = f"（{note.location.describe()}）" if note.location else ""
             out.append(f"  [{note.category}] {note.message}{where}")
-    return "\n".join(out) + "\n"
+    return safe("\n".join(out)) + "\n"        # report text is shown, never obeyed by the terminal

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import strict_json
 from ..atomic import atomic_open, atomic_write_text
 from ..batch import output_names
 from ..errors import NianbaoError
@@ -82,7 +83,7 @@ def export(store: Store, out_dir: Path, letters: bool = True, today: dt.date | N
             for i, state in enumerate(states):
                 name = names[f"{state.report['id']}-{Path(state.report['source_name']).stem}"]
                 data = state_json(state)
-                js.write((",\n" if i else "") + json.dumps(data, ensure_ascii=False))
+                js.write((",\n" if i else "") + strict_json.dumps(data))
                 page = f"reports/{name}.html"
                 csv_out.add(data, page, data["verdict"])
                 xlsx_out.add(data, page, data["verdict"])
