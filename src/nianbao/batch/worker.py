@@ -131,6 +131,8 @@ def _guarded(task: ReadTask, settings: WorkSettings, work) -> Any:
     try:
         return work()
     except NianbaoError as exc:
+        if _memory_exhausted():      # the reader turned the worker's limit into "out of memory": say which
+            return failed_outcome(task, MEMORY_EXCEEDED, settings.pack)
         return failed_outcome(task, exc, settings.pack)
     except MemoryError:
         return failed_outcome(task, MEMORY_EXCEEDED, settings.pack)

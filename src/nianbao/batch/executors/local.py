@@ -9,7 +9,8 @@ timeout, kills and replaces the worker that overran or died, and reports
 that task's failure (`TimeoutError`, `ProcessExpired`) while the others go on.
 It is small, pure Python and maintained.
 
-Each worker: an address-space limit (RLIMIT_AS, default 1 GiB) so one
+Each worker: an address-space limit (RLIMIT_AS: default 1 GiB beyond what the worker has mapped when
+it starts, since a worker forked from a large process inherits its mappings) so one
 hostile file cannot take the machine's memory; SIGINT ignored (Ctrl-C goes
 to the whole terminal process group; the parent stops the workers itself,
 so no worker prints a traceback); and on Linux it dies with the parent
@@ -42,6 +43,12 @@ def _init_worker(memory_mb: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     close_inherited_locks()
+    # A worker speaks through its results (a failure is that file's finding, with the traceback in
+    # findings.json for a bug); what the pool machinery would print when a worker runs out of memory
+    # must not reach the supervisor's terminal.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -52,11 +59,22 @@ def _init_worker(memory_mb: int) -> None:
             os._exit(0)
     if memory_mb:
         import resource
-        limit = memory_mb * 1024 * 1024
+        # The budget is what a report may add: a worker forked from a large process (a test run, a
+        # server with many libraries loaded) starts with that process's address space already mapped.
+        limit = memory_mb * 1024 * 1024 + _address_space()
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _address_space() -> int:
+    """This process's mapped address space (VmSize), in bytes; 0 where /proc cannot tell."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
+    except (OSError, StopIteration, ValueError):
+        return 0
 
 
 class LocalExecutor(Executor):
