@@ -16,7 +16,22 @@ from .errors import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EX
 from .terminal import safe_line, shown_error
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # "用法：" where argparse prints "usage: "
+        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse with its own words in Chinese (headings, -h), so every --help reads in Chinese."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
     def error(self, message: str) -> None:  # argparse's own errors, in one line, exit 2
         self.exit(EXIT_USAGE, f"nianbao: 参数错误：{message}（运行 `nianbao --help` 查看用法）\n")
 
@@ -251,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_parse)
 
     p = sub.add_parser("check", help="按规则包检查报告，列出发现的问题")
-    p.add_argument("files", nargs="+", metavar="FILE", help="一个或多个报告文件")
+    p.add_argument("files", nargs="+", metavar="FILE", help="报告文件或目录（一个或多个；目录按批量模式处理）")
     p.add_argument("--pack", default=None, help="规则包名称（rules/ 下）或路径（默认按报告模板版本选择）")
     p.add_argument("--previous", default=None, metavar="LAST_YEAR", help="同一机关上一年度的报告，用于跨年度检查")
     p.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")

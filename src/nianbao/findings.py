@@ -10,33 +10,7 @@ from .limits import current as current_limits
 from .model import Location, Report
 from .strict_json import finite
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
-LEVEL_CN = {"government": "本级政府", "department": "政府部门", "subordinate": "乡镇街道、开发区等"}
-# Chinese names of the fixed finding categories (packs.CATEGORIES), for pages and tools.
-CATEGORY_CN: dict[str, str] = {
-    "structure.missing_section": "缺少章节",
-    "structure.missing_table": "缺少统计表",
-    "structure.missing_row": "缺少表格行",
-    "structure.extra_cells": "表格数值个数不符",
-    "structure.order": "章节顺序",
-    "value.blank": "空白单元格",
-    "value.invalid": "数值无效",
-    "arith.balance": "勾稽关系",
-    "arith.sum": "合计数",
-    "narrative.mismatch": "正文与表格不一致",
-    "date.missing": "缺少落款日期",
-    "date.period": "统计期间",
-    "date.deadline": "公布时限",
-    "template.outdated": "沿用旧版格式",
-    "template.label_variant": "表格项目名称",
-    "content.required_missing": "缺少规定内容",
-    "text.duplicate_word": "重复字词",
-    "text.copied": "照搬上年内容",
-    "crossyear.carryover": "跨年度结转",
-    "crossyear.in_force": "现行有效件数衔接",
-    "parse.unreadable": "无法读取",
-}
+from .words import CATEGORY_CN, LEVEL_CN, SEVERITY_CN, SEVERITY_ORDER  # noqa: F401  (one home: words.py)
 
 
 def plain(value: Any) -> Any:

@@ -24,7 +24,7 @@ from .table3_labels import GROUP, ITEM, TOP, closest, fragment_row, is_table_fur
 from .template import Template, describe, load_template, normalize_label
 from . import metadata
 
-_CN_NUM = "一二三四五六七八九十"
+from .words import CN_NUMERALS as _CN_NUM  # noqa: E402
 _HEADING = re.compile(r"^([一二三四五六])[、.．]\s*(.+)$")
 _HEADING_PART = re.compile(r"^第([一二三四五六])部分[、.：:]?\s*(.+)$")
 _HEADING_PAREN = re.compile(r"^（([一二三四五六])）\s*(.+)$")

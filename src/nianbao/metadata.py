@@ -107,7 +107,7 @@ def split_signature(report: Report, lines: list[Block]) -> list[Block]:
     return [b for i, b in enumerate(body) if i not in drop]
 
 
-DATE_SOURCE_CN = {"signature": "落款日期", "page": "发布日期", "file": "文件属性日期"}
+from .words import DATE_SOURCE_CN  # noqa: E402,F401  (one home: words.py)
 
 # 乡镇（街道）and development-zone bodies: neither a 县级以上人民政府 nor one of its departments
 # (条例第四十九条 names only those two); see docs/metadata.md for the deadline they get.

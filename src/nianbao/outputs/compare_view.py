@@ -13,7 +13,7 @@ from ..model import Report
 from ..template import Template
 from ..textcompare import SIMILARITY, char_diff, compare, side_by_side
 
-_CN_NUMS = "一二三四五六七八九十"
+from ..words import CN_NUMERALS as _CN_NUMS
 
 
 def year_comparison(report: Report | None, previous: Report | None, template: Template,

@@ -30,9 +30,8 @@ from .pages import (SEVERITIES, _env, _file_name, _format_date, _format_datetime
 
 assert set(CATEGORY_CN) == set(CATEGORIES), "every fixed category needs a Chinese name"
 
-_CN_NUMS = "一二三四五六七八九十"
+from ..words import CN_NUMERALS as _CN_NUMS
 # Titles of table 3's numbered result groups, as the 2021 template prints them.
-_T3_GROUP_TITLES = {"三": "不予公开", "四": "无法提供", "五": "不予处理", "六": "其他处理"}
 # Table 2 rows whose block cannot be told from their columns alone (blocks （五） and （六）
 # both have one "本年处理决定数量" column): the 2021 template's own layout.
 _T2_BLOCK_OF_ROW = {"section2.licensing": "第二十条第（五）项", "section2.penalty": "第二十条第（六）项",
@@ -204,6 +203,8 @@ class _PageBuilder:
                              and _CN_NUMS.find(r.group) < _CN_NUMS.find(legacy.group)), default=len(rows) - 1)
             rows.insert(index + 1, legacy)
         out_rows: list[dict[str, Any]] = []
+        # The titles of the numbered result groups, as the template prints them (template.yaml).
+        group_titles = t.raw.get("table3", {}).get("group_titles", {})
         results_total = sum(1 for r in rows if r.top is None)
         first_result = True
         for i, row in enumerate(rows):
@@ -228,7 +229,7 @@ class _PageBuilder:
                                and rows[i + span].item is not None):
                             span += 1
                     entry.update(kind="item", group_span=span,
-                                 group_label=f"（{row.group}）{_T3_GROUP_TITLES.get(row.group or '', '')}",
+                                 group_label=f"（{row.group}）{group_titles.get(row.group or '', '')}",
                                  label=f"{row.item}.{row.label}")
                 if row.template:
                     entry["label"] += f"（{row.template}旧版格式）"
@@ -298,9 +299,10 @@ class _PageBuilder:
 
     def tables_summary(self) -> list[dict[str, Any]]:
         found = self.report.tables_found if self.report is not None else []
-        names = {"table2": "表二 主动公开政府信息情况", "table3": "表三 收到和处理政府信息公开申请情况",
-                 "table4": "表四 政府信息公开行政复议、行政诉讼情况"}
-        return [{"key": k, "label": v, "found": k in found} for k, v in names.items()]
+        # Tables 2–4 are sections 2–4 of the template: their titles are the sections' (template.yaml).
+        titles = {s["number"]: s["title"] for s in self.template.sections}
+        return [{"key": f"table{n}", "label": f"表{_CN_NUMS[n - 1]} {titles.get(n, '')}".rstrip(),
+                 "found": f"table{n}" in found} for n in (2, 3, 4)]
 
     # ---- findings -----------------------------------------------------
     def _evidence_value(self, name: str, value: Any) -> str:

@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from typing import Any
 
-_CN_DIGITS = "零一二三四五六七八九"
+from ..words import cn_date, cn_number  # noqa: F401  (one home: words.py; letters import them from here)
 # Characters XML 1.0 forbids (python-docx would refuse them) and bidi controls that could
 # make an agency name display as something else.
 _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
@@ -14,29 +14,6 @@ _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\u
 def clean(text: Any) -> str:
     """A string from a report or pack, safe to put in XML and free of display tricks."""
     return _UNSAFE_CHARS.sub("", str(text)).strip()
-
-
-def cn_number(n: int) -> str:
-    """1 -> 一, 10 -> 十, 21 -> 二十一, 105 -> 一百零五 (for item numbers)."""
-    if n <= 0 or n >= 1000:
-        return str(n)
-    hundreds, rest = divmod(n, 100)
-    tens, units = divmod(rest, 10)
-    out = ""
-    if hundreds:
-        out += _CN_DIGITS[hundreds] + "百"
-        if rest and tens == 0:
-            return out + "零" + _CN_DIGITS[units]
-    if tens:
-        out += ("" if tens == 1 and not hundreds else _CN_DIGITS[tens]) + "十"
-    if units:
-        out += _CN_DIGITS[units]
-    return out
-
-
-def cn_date(day: dt.date) -> str:
-    """成文日期 style: 2025年3月5日 (GB/T 9704: Arabic numerals, no padding)."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def sentence(text: str) -> str:

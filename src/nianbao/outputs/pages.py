@@ -11,6 +11,7 @@ from urllib.parse import quote
 import jinja2
 
 from ..findings import CATEGORY_CN
+from ..words import cn_date
 from ..model import Location
 
 SEVERITIES = ("error", "warning", "info")
@@ -75,7 +76,7 @@ def _format_datetime(moment: dt.datetime) -> str:
 
 def _format_date(value: Any) -> str:
     if isinstance(value, dt.date):
-        return f"{value.year}年{value.month}月{value.day}日"
+        return cn_date(value)
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         y, m, d = (int(p) for p in value.split("-"))
         return f"{y}年{m}月{d}日"

@@ -27,6 +27,7 @@ from pathlib import Path, PurePath
 from typing import Any, Iterable
 
 from ..atomic import atomic_open, atomic_path
+from ..words import cn_date
 from ..findings import CATEGORY_CN, LEVEL_CN, SEVERITY_CN
 
 # (key, header) of the CSV, one row per finding. The first six keep the order earlier versions had.
@@ -99,8 +100,7 @@ def _location_text(location: dict[str, Any] | None) -> str:
 
 def _date_text(value: Any) -> str:
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        d = dt.date.fromisoformat(value)
-        return f"{d.year}年{d.month}月{d.day}日"
+        return cn_date(dt.date.fromisoformat(value))
     return str(value) if value else ""
 
 

@@ -146,7 +146,8 @@ def _cn_date(value: Any) -> str:
         except ValueError:
             return value
     if isinstance(value, dt.date):
-        return f"{value.year}年{value.month}月{value.day}日"
+        from ..words import cn_date
+        return cn_date(value)
     return "（空白）" if value is None else str(value)
 
 

@@ -65,6 +65,15 @@ def logout(request: Request) -> None:
     request.session.clear()
 
 
+def permit(request: Request, action: str, refusal: str) -> User:
+    """The logged-in user, when their role allows `action` (a page anyone may view whose form only some
+    may post); a 403 with `refusal` otherwise."""
+    user = current_user(request)
+    if user is None or not user.may(action):
+        raise HTTPException(403, refusal)
+    return user
+
+
 Handler = Callable[[Request], Awaitable[Response]]
 
 

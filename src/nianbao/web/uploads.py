@@ -139,9 +139,7 @@ async def upload_page(request: Request) -> Response:
     if request.method == "GET":
         return page(request, "upload.html.j2", {"max_mb": request.app.state.max_upload // (1024 * 1024),
                                                 "jobs": [j.to_json() for j in request.app.state.jobs.values()][-10:]})
-    user = auth.current_user(request)
-    if not user.may("upload"):
-        raise HTTPException(403, "只读用户不能上传报告")
+    user = auth.permit(request, "upload", "只读用户不能上传报告")
     length = request.headers.get("content-length")
     if length is None or not length.isdigit():
         raise HTTPException(411, "上传请求缺少长度信息")

@@ -95,9 +95,7 @@ async def roster_page(request: Request) -> Response:
     store = request.app.state.store
     message = ""
     if request.method == "POST":
-        user = auth.current_user(request)
-        if not user.may("roster"):
-            raise HTTPException(403, "只有管理员可以导入名单")
+        user = auth.permit(request, "roster", "只有管理员可以导入名单")
         form = await request.form()
         upload = form.get("file")
         if upload is None or not getattr(upload, "filename", ""):

@@ -108,9 +108,7 @@ async def settings_page(request: Request) -> Response:
     store = request.app.state.store
     message = ""
     if request.method == "POST":
-        user = auth.current_user(request)
-        if not user.may("settings"):
-            raise HTTPException(403, "无权修改函件设置")
+        user = auth.permit(request, "settings", "无权修改函件设置")
         form = await request.form()
         set_settings(store, {k: str(form.get(k, "")) for k in SETTING_KEYS}, user.name)
         return RedirectResponse("/settings?saved=1", status_code=303)
