@@ -168,12 +168,13 @@ def deadline_for(entry: RosterEntry, year: int, params: dict[str, Any]) -> dt.da
     return dt.date(year + 1, month, day)
 
 
-def submissions(store: Store, year: int | None = None) -> Submissions:
+def submissions(store: Store, year: int | None = None, rows: list[dict[str, Any]] | None = None) -> Submissions:
     """Who on the roster has not submitted a report on `year` (default: the latest year stored), and
     who submitted late: the report's own date (signed or published; where it has none, when the store received it)
     after the deadline of the entry's group or level."""
     from ..packs import load_pack
-    rows = [r for r in store.report_rows() if r["agency_key"] and r["year"]]
+    # `rows`: the reports rows when the caller already holds them (the workbench's summary).
+    rows = [r for r in (store.report_rows() if rows is None else rows) if r["agency_key"] and r["year"]]
     if year is None:
         year = max((r["year"] for r in rows), default=None)
     entries = roster_entries(store)

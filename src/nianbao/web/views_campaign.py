@@ -66,7 +66,10 @@ async def dashboard(request: Request) -> Response:
         subs = cache.data_extras.get("submissions")
         if subs is None:        # who has (not) submitted does not change with reviews
             from ..store.roster import submissions
-            subs = cache.data_extras["submissions"] = submissions(request.app.state.store) if s.reports else None
+            rows = [{"agency_key": r.agency_key, "year": r.year, "version": r.version, "agency": r.agency,
+                     "report_date": r.report_date, "received_at": r.received_at} for r in s.reports]
+            subs = cache.data_extras["submissions"] = (submissions(request.app.state.store, rows=rows)
+                                                       if s.reports else None)
         data = cache.extras["dashboard"] = _dashboard_data(s, subs)
     return page(request, "dashboard.html.j2", data)
 
