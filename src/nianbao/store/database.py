@@ -68,7 +68,7 @@ def connect(db: str) -> Engine:
     except (ArgumentError, SQLAlchemyError, ImportError) as exc:
         raise StoreError(shown(url), f"无法打开数据库：{_reason(exc)}") from None
     try:
-        upgrade(engine)
+        _upgrade_when_free(engine)
     except StoreError:
         engine.dispose()
         raise
@@ -76,6 +76,21 @@ def connect(db: str) -> Engine:
         engine.dispose()
         raise StoreError(shown(url), f"无法打开数据库：{_reason(exc)}") from None
     return engine
+
+
+def _upgrade_when_free(engine: Engine, attempts: int = 40) -> None:
+    """Upgrade the schema; on SQLite, wait for another process opening the same new file at the same
+    moment (switching a new file to WAL takes a lock SQLite's busy timeout does not wait for)."""
+    import time
+    for attempt in range(attempts):
+        try:
+            upgrade(engine)
+            return
+        except SQLAlchemyError as exc:
+            if engine.dialect.name != "sqlite" or "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            engine.dispose()                # drop the connection that failed half-way
+            time.sleep(0.05 + 0.05 * attempt)
 
 
 def _sqlite_setup(engine: Engine) -> None:
