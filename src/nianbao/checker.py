@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from pathlib import Path
 from typing import Union
 
 from .errors import InputError, NianbaoError

@@ -141,9 +141,11 @@ async def report_page(request: Request) -> Response:
         prev_row = store.report_row(state.previous_report_id)
         previous = {"id": state.previous_report_id, "agency": prev_row["agency"], "year": prev_row["year"],
                     "figures": _year_over_year(store, state.previous_report_id, report_id)}
-    versions = [{"id": r["id"], "version": r["version"], "received_at": r["received_at"]}
-                for r in store.report_rows() if r["agency_key"] and r["agency_key"] == row["agency_key"]
-                and r["year"] == row["year"]]
+    # The other versions of this agency's report for the year, from the campaign summary already held
+    # (not a read of every stored report on each page view).
+    versions = [{"id": r.id, "version": r.version, "received_at": r.received_at}
+                for r in summary(request).reports if r.agency_key and r.agency_key == row["agency_key"]
+                and r.year == row["year"]]
     resubmission = None
     if row["version"] > 1:
         earlier = [v for v in versions if v["version"] == row["version"] - 1]
