@@ -1,13 +1,6 @@
-"""Local worker processes that the run survives: pebble's ProcessPool.
-
-Why pebble rather than multiprocessing.Pool or concurrent.futures: a
-multiprocessing.Pool waits forever for the result of a worker that was
-killed (SIGKILL, the kernel's OOM killer), and neither it nor
-ProcessPoolExecutor can stop one task that overruns its time (the latter
-breaks the whole pool when a worker dies). pebble gives each task its own
-timeout, kills and replaces the worker that overran or died, and reports
-that task's failure (`TimeoutError`, `ProcessExpired`) while the others go on.
-It is small, pure Python and maintained.
+"""Local worker processes that the run survives (`pool.WorkerPool`: why not a library pool is
+said there): each task has its own timeout; a worker that overran or died is killed and
+replaced, that task fails (`TimeoutError`, `WorkerDied`) and the others go on.
 
 Each worker: an address-space limit (RLIMIT_AS: default 1 GiB beyond what the worker has mapped when
 it starts, since a worker forked from a large process inherits its mappings) so one
@@ -83,26 +76,26 @@ class LocalExecutor(Executor):
     def __init__(self, settings: WorkSettings, jobs: int, cache_dir: str,
                  timeout: float | None = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB):
         super().__init__(settings)
-        from pebble import ProcessPool
+        from .pool import WorkerPool
 
         worker.warm(settings.pack)
         self.jobs, self.timeout, self.cache_dir = jobs, timeout or None, cache_dir
         context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        self._pool = ProcessPool(max_workers=jobs, max_tasks=MAX_TASKS, initializer=_init_worker,
-                                 initargs=(memory_mb,), context=context)
+        self._pool = WorkerPool(jobs, context, max_tasks=MAX_TASKS, initializer=_init_worker,
+                                initargs=(memory_mb,))
         self._closed = False
 
     def _wait(self, futures: set) -> tuple[set, set]:
-        return concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
+        return self._pool.wait(futures)
 
     def _failure(self, future) -> str | None:
         """Why a task gave no result: the worker died or overran; None when it answered."""
-        from pebble import ProcessExpired
+        from .pool import WorkerDied
         try:
             future.result()
         except concurrent.futures.TimeoutError:
             return worker_timeout(self.timeout or 0)
-        except ProcessExpired:
+        except WorkerDied:
             return WORKER_DIED
         except concurrent.futures.CancelledError:
             return WORKER_DIED
