@@ -98,7 +98,9 @@ def test_supervisor_session_in_a_browser(server, browser, tmp_path):
 
     # The 2023 report: its table-4 totals are a real defect, drawn on the PDF page.
     page.goto(f"{server}/reports?q=洪泽")
-    page.click("text=2023 >> xpath=.. >> a")
+    with page.expect_navigation(wait_until="load"):
+        page.click("text=2023 >> xpath=.. >> a")
+    page.wait_for_selector("article.finding")
     findings = page.locator("article.finding")
     assert findings.count() >= 3
     assert page.locator("article.finding:has-text('table4-review-total')").count() == 1
@@ -114,8 +116,10 @@ def test_supervisor_session_in_a_browser(server, browser, tmp_path):
     target = page.locator("article.finding:has-text('work-points-statement')")
     target.locator("select[name=status]").select_option("false_positive")
     target.locator("input[name=reason]").fill("工作要点落实情况写在第一部分，已人工核对")
-    target.locator("button[type=submit]").click()
-    page.reload()
+    # The form posts and is redirected back; reloading before that navigation ends detaches the page.
+    with page.expect_navigation(wait_until="load"):
+        target.locator("button[type=submit]").click()
+    page.reload(wait_until="load")
     kept = page.locator("article.finding:has-text('work-points-statement')")
     assert "dismissed" in kept.get_attribute("class")
     assert "已人工核对" in kept.inner_text() and "误报" in kept.inner_text()
