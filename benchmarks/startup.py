@@ -78,7 +78,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--pdf", default=str(default_pdf()))
     args = ap.parse_args()
-    nianbao = [sys.executable, "-m", "nianbao.cli", "check"]
+    # What a user runs: the installed `nianbao` command (its console script), else `python -m nianbao.cli`.
+    script = Path(sys.executable).parent / "nianbao"
+    nianbao = [str(script), "check"] if script.exists() else [sys.executable, "-m", "nianbao.cli", "check"]
     sample = str(REPO / "examples" / "sample-report.txt")
     if Path(args.pdf).exists():
         compare("PDF", [*nianbao, args.pdf], [sys.executable, "-c", PDFPLUMBER, args.pdf], args.rounds, 1.1)

@@ -253,17 +253,23 @@ def _cmd_rules_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .cli_letters import add_settings_flags
+# Commands defined in other modules, by name: a run builds (and imports) only the command it runs.
+_ELSEWHERE = {"review-letter": "cli_letters",
+              **dict.fromkeys(("findings", "review", "recheck", "runs", "resubmissions", "roster", "export"),
+                              "cli_store"),
+              **dict.fromkeys(("serve", "user"), "cli_web")}
 
-    parser = _Parser(prog="nianbao", description="政府信息公开工作年度报告合规检查工具")
-    sub = parser.add_subparsers(dest="command", metavar="命令")
 
+def _add_parse(sub) -> None:
     p = sub.add_parser("parse", help="读取一份报告，输出识别出的元数据、章节和表格数值")
     p.add_argument("file", metavar="FILE", help="报告文件（PDF、网页、Word .docx 或文本）")
     p.add_argument("--format", choices=["json", "text"], default="text", help="输出格式（默认 text）")
     p.add_argument("--template", default=None, help="指定模板版本（默认按年度和表头自动判断）")
     p.set_defaults(func=_cmd_parse)
+
+
+def _add_check(sub) -> None:
+    from .cli_letters import add_settings_flags
 
     p = sub.add_parser("check", help="按规则包检查报告，列出发现的问题")
     p.add_argument("files", nargs="+", metavar="FILE", help="报告文件或目录（一个或多个；目录按批量模式处理）")
@@ -292,6 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_settings_flags(p, "批量模式整改函的")
     p.set_defaults(func=_cmd_check)
 
+
+def _add_letter(sub) -> None:
+    from .cli_letters import add_settings_flags
+
     p = sub.add_parser("letter", help="为一份报告生成审核意见函（整改通知），HTML 或 Word（.docx）")
     p.add_argument("file", metavar="FILE", help="报告文件")
     p.add_argument("--format", choices=["html", "docx"], default="html", help="输出格式（默认 html）")
@@ -303,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template", default=None, metavar="PATH", help="自定义函件模板（Jinja2，沙箱中渲染）")
     p.set_defaults(func=_cmd_letter)
 
+
+def _add_rules(sub) -> None:
     rules = sub.add_parser("rules", help="维护规则包：列出规则、运行规则自带的测试用例")
     rsub = rules.add_subparsers(dest="rules_command", metavar="子命令")
     r = rsub.add_parser("test", help="运行规则包中每条规则自带的测试用例")
@@ -323,16 +335,36 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("pack", nargs="?", default="gov-2021", metavar="PACK", help="规则包名称或路径（默认 gov-2021）")
     r.set_defaults(func=_cmd_rules_list)
     rules.set_defaults(func=lambda a: (rules.print_help(), EXIT_USAGE)[1])
-    from . import cli_letters, cli_store, cli_web
-    cli_letters.add_commands(sub)
-    cli_store.add_commands(sub)
-    cli_web.add_commands(sub)
+
+
+_HERE = {"parse": _add_parse, "check": _add_check, "letter": _add_letter, "rules": _add_rules}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or (start-up) only `command`'s part when it names a known command."""
+    import importlib
+
+    parser = _Parser(prog="nianbao", description="政府信息公开工作年度报告合规检查工具")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+    known = command in _HERE or command in _ELSEWHERE
+    for name, add in _HERE.items():
+        if not known or name == command:
+            add(sub)
+    for module in dict.fromkeys(_ELSEWHERE.values()):
+        if not known or _ELSEWHERE.get(command) == module:
+            importlib.import_module(f".{module}", __package__).add_commands(sub)
     return parser
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The command word: the first argument that is not an option (None when there is none)."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command. The one place that turns failures into exit statuses (see errors.py)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_of(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

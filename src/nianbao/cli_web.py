@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import sys
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -35,6 +34,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             check_into_store(store, [str(sample_report())], None, "示例数据")
         if not users(store):
             # First start: one administrator, so the person who started it can log in at once.
+            import secrets
             password = os.environ.get("NIANBAO_ADMIN_PASSWORD") or secrets.token_urlsafe(9)
             add_user(store, "admin", "admin", password, actor="首次启动")
             sys.stdout.write(f"已创建管理员账号：用户名 admin，密码 {password}\n"

@@ -14,7 +14,6 @@ from typing import Any, Iterable, Mapping
 
 import regex
 
-from . import textcompare
 from .cells import to_number
 from .findings import CheckResult, Evidence, Finding, Unchecked, plain
 from .lang import evaluate, evaluate_raw
@@ -199,6 +198,7 @@ class _Context:
         text, previous = self.text(name), self.text(prev_name or f"prev.{name}")
         if text is None or previous is None:
             return {"share": 0.0, "sentence_share": 0.0, "copied": 0, "sentences": 0, "quotes": []}
+        from . import textcompare           # only a report compared with last year's needs it (start-up)
         found = textcompare.compare(text, previous, similarity or textcompare.SIMILARITY)
         return {"share": found.share, "sentence_share": found.sentence_share, "copied": len(found.copied),
                 "sentences": len(found.sentences), "quotes": [m.sentence.text for m in found.copied]}
@@ -433,6 +433,8 @@ def _locate(rule: Rule, report: Report, evidence: list[Evidence]) -> None:
 def _copied_evidence(rule: Rule, ctx: _Context, evidence: list[Evidence]) -> list[Evidence]:
     """For `copied_share(a, b)`: the repeated sentences themselves, each where this year prints it
     and where last year's report printed it, in place of the two whole texts."""
+    from . import textcompare
+
     out: list[Evidence] = []
     compared: set[str] = set()
     for call in textcompare.copied_calls(rule.check._checked.root):

@@ -21,6 +21,7 @@ from .document import Block, Cell, Document
 from .model import Fact, Paragraph, Report, Section
 from .alignment import align, edges, sum_constraint
 from .table3_labels import GROUP, ITEM, TOP, closest, fragment_row, is_table_furniture, match_row
+from .table3_labels import matcher as label_matcher
 from .template import Template, describe, load_template, normalize_label
 from . import metadata
 
@@ -316,7 +317,11 @@ class _Mapper:
         best, score = None, 0.0
         for row in self.t.table2_rows:
             for candidate in row.labels:
-                ratio = difflib.SequenceMatcher(None, label, candidate).ratio()
+                m = label_matcher(label, candidate)
+                # real_quick_ratio and quick_ratio bound ratio from above: a row they rule out cannot win.
+                if m.real_quick_ratio() <= score or m.quick_ratio() <= score:
+                    continue
+                ratio = m.ratio()
                 if ratio > score:
                     best, score = row, ratio
         if best is not None and score >= 0.8 and len(label) <= 12:

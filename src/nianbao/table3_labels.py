@@ -7,7 +7,9 @@ template row does this printed label stand for, and how sure is that.
 """
 from __future__ import annotations
 
+import copy
 import difflib
+from functools import lru_cache
 import re
 
 from .template import Template, normalize_label
@@ -96,8 +98,24 @@ def bare(text: str) -> str:
     return _PUNCT.sub("", text)
 
 
+@lru_cache(maxsize=1024)
+def _indexed(label: str) -> difflib.SequenceMatcher:
+    """A matcher with `label` as its b, indexed once (most of ratio()'s set-up cost); never mutated."""
+    matcher = difflib.SequenceMatcher(None, "", label)
+    matcher.quick_ratio()                     # builds fullbcount too
+    return matcher
+
+
+def matcher(a: str, b: str) -> difflib.SequenceMatcher:
+    """SequenceMatcher(None, a, b) from b's cached index: a shallow copy shares the read-only
+    index, so threads (the web workbench) never share a matcher's state."""
+    m = copy.copy(_indexed(b))
+    m.set_seq1(a)
+    return m
+
+
 def ratio(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b).ratio()
+    return matcher(a, b).ratio()
 
 
 def starts(text: str, row) -> bool:
@@ -106,14 +124,13 @@ def starts(text: str, row) -> bool:
 
 def best_row(text: str, rows):
     best, score = None, 0.0
-    matcher = difflib.SequenceMatcher(None, text, "")     # the same a and b as ratio(text, lab)
     for row in rows:
         for lab in row.labels:
-            matcher.set_seq2(lab)
+            m = matcher(text, lab)
             # real_quick_ratio and quick_ratio are upper bounds of ratio: a row they rule out cannot win.
-            if matcher.real_quick_ratio() <= score or matcher.quick_ratio() <= score:
+            if m.real_quick_ratio() <= score or m.quick_ratio() <= score:
                 continue
-            similarity = matcher.ratio()
+            similarity = m.ratio()
             if similarity > score:
                 best, score = row, similarity
     return best, score

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ class Table3Row:
     variants: tuple[str, ...] = ()
     template: str | None = None   # set for legacy rows of another version
 
-    @property
+    @cached_property            # asked for on every row of every report: normalised once
     def labels(self) -> tuple[str, ...]:
         return (normalize_label(self.label),) + tuple(normalize_label(v) for v in self.variants)
 
@@ -59,7 +59,7 @@ class Table2Row:
     variants: tuple[str, ...] = ()
     money: bool = False
 
-    @property
+    @cached_property            # asked for on every row of every report: normalised once
     def labels(self) -> tuple[str, ...]:
         return (normalize_label(self.label),) + tuple(normalize_label(v) for v in self.variants)
 
