@@ -196,9 +196,9 @@ def _paired(executor, tasks: list[ReadTask], identities: dict[int, Identity],
     users = {s: 1 for s in identities}                  # phase-2 tasks that still need each parsed report
     for prev in pairs.values():
         users[prev] += 1
-    work = [(EvalTask(tasks[s], tasks[pairs[s]] if s in pairs else None,
+    work = ((EvalTask(tasks[s], tasks[pairs[s]] if s in pairs else None,
                       identities[pairs[s]].template if s in pairs else None), identities[s])
-            for s in sorted(identities)]
+            for s in sorted(identities))          # made as the executor takes them: not all held at once
     for outcome in executor.evaluate(work):
         for seq in (outcome.seq, pairs.get(outcome.seq)):
             if seq is not None:

@@ -31,7 +31,9 @@ class WorkSettings:
     letter_formats: tuple[str, ...] = ("html", "docx")
 
 
-@dataclass(frozen=True)
+# The parent holds a ReadTask, an Identity and (with pairing) an EvalTask for every report of a run:
+# slots keep each to a fraction of a dict-backed instance, so the parent's memory stays nearly flat.
+@dataclass(frozen=True, slots=True)
 class ReadTask:
     """Phase 1 (or the one phase without pairing): read one input file."""
     seq: int                         # position in the run's input list
@@ -40,7 +42,7 @@ class ReadTask:
     data: bytes | None = None        # the file's bytes when shipped to a remote worker (--ship-bytes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identity:
     """The compact facts of a parsed report the parent pairs and groups by."""
     agency_key: str | None
@@ -62,7 +64,7 @@ class ReadOutcome:
     failed: "ReportOutcome | None" = None   # set when the file could not be read: nothing to evaluate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EvalTask:
     """Phase 2: evaluate a report already parsed, with last year's where the batch holds it."""
     read: ReadTask

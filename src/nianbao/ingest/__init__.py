@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import stat
-import zipfile
 
 from .. import limits as _limits
 from ..document import Document
@@ -91,6 +90,7 @@ def _read(path: str) -> Document:
         from .pdf import read_pdf
         return read_pdf(path)
     if fmt == "docx":
+        import zipfile          # only a file that looks like a zip (DOCX) needs it
         try:
             with zipfile.ZipFile(path) as zf:
                 names = zf.namelist()

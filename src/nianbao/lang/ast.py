@@ -23,28 +23,28 @@ MAX_DEPTH = 120
 MAX_NUMBER_CHARS = 30
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Number:
     value: Union[int, float]
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class String:
     value: str
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Boolean:
     value: bool
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Name:
     """A dotted name as written; `name` may start with ``prev.`` or end with ``.*``."""
 
@@ -57,7 +57,7 @@ class Name:
         return self.name.endswith(".*")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Unary:
     op: str                      # "-" or "+"
     operand: "Node"
@@ -65,7 +65,7 @@ class Unary:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Binary:
     op: str                      # "+", "-", "*", "/"
     left: "Node"
@@ -74,7 +74,7 @@ class Binary:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Compare:
     op: str                      # "==", "!=", "<", "<=", ">", ">="
     left: "Node"
@@ -84,7 +84,7 @@ class Compare:
     op_start: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class And:
     left: "Node"
     right: "Node"
@@ -92,7 +92,7 @@ class And:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Or:
     left: "Node"
     right: "Node"
@@ -100,14 +100,14 @@ class Or:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Not:
     operand: "Node"
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Call:
     func: str
     args: tuple
@@ -115,7 +115,7 @@ class Call:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Ref:
     """A name resolved against the schema (made by check.py, never by the parser).
 

@@ -369,17 +369,18 @@ class FunctionCalls:
         return fn
 
     def f_copied_share(self, node):
-        from ..textcompare import SIMILARITY, copied_share
-
         tf = self._text(node.args[0])
         pf = self._text(node.args[1])
-        sf = self.node(node.args[2]) if len(node.args) == 3 else (lambda F, P: SIMILARITY)
+        sf = self.node(node.args[2]) if len(node.args) == 3 else None
         sb = self.blame(node.args[2]) if len(node.args) == 3 else ""
 
         def fn(F, P):
-            t, p, s = tf(F, P), pf(F, P), sf(F, P)
+            t, p = tf(F, P), pf(F, P)
             if t.__class__ is Missing or p.__class__ is Missing:
                 return V.merge(t, p)
+            # Imported only when there is last year's text to compare (start-up of a single check).
+            from ..textcompare import SIMILARITY, copied_share
+            s = sf(F, P) if sf is not None else SIMILARITY
             if s.__class__ is Missing:
                 return s
             if isinstance(s, bool) or not isinstance(s, (int, float)) or not 50 <= s <= 100:
