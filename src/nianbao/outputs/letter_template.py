@@ -1,6 +1,7 @@
 """Rendering letter templates in the budgeted sandbox (nianbao.sandbox): a pack's template is untrusted input."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
@@ -23,11 +24,17 @@ def _sandbox(autoescape: bool) -> BoundedSandbox:
                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
+@lru_cache(maxsize=32)
+def _compiled(source: str, autoescape: bool):
+    """A letter template is compiled once per process, not once per letter (a batch writes thousands);
+    the sandbox's budgets are per rendering, so a compiled template is safely reused."""
+    return _sandbox(autoescape).from_string(source)
+
+
 def render(source: str, context: dict[str, Any], where: str, autoescape: bool, what: str) -> str:
     """Render `source` in the sandbox; every failure is a one-line LetterError naming `where`."""
-    env = _sandbox(autoescape)
     try:
-        template = env.from_string(source)
+        template = _compiled(source, autoescape)
     except TemplateSyntaxError as exc:
         line = f"第{exc.lineno}行" if exc.lineno else ""
         raise LetterError(where, f"{what}有语法错误{line}：{exc.message}") from None
