@@ -343,3 +343,6 @@ def _write_sheet(ws, sheet: _Sheet, st: _Styles, title: str, colour_key: str) ->
             cells.append(cell)
         ws.row_dimensions[row_number].height = lines * LINE_HEIGHT + 4
         ws.append(cells)
+        # A write-only sheet writes the row (height included) at once; its dimension entry would
+        # otherwise stay in memory to the end, one per row of the run.
+        del ws.row_dimensions[row_number]

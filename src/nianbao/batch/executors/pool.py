@@ -13,6 +13,11 @@ worker held: that task fails (`WorkerDied`), a new worker is started, the rest g
 over its time has its worker killed and fails with `concurrent.futures.TimeoutError`.
 Workers are replaced after `max_tasks` tasks to keep their memory flat.
 
+Each worker is sent its next task while it runs the current one (`PREFETCH`), so it never waits
+for the parent to come round between two files. Tasks answer in the order they were sent, so the
+first outstanding task is always the running one: on a death or an overrun it fails, and the
+tasks queued behind it (not started) go back to the queue for the other workers.
+
 The pool has no thread of its own: the caller's thread dispatches, waits and forks replacement
 workers inside `wait()`. A worker forked from a second thread while the main thread was importing
 a module inherited that module's import lock, held for ever (seen: a worker hung importing
@@ -31,6 +36,9 @@ from typing import Any, Callable
 
 _STOP = None
 _IDLE_POLL = 0.5          # seconds between checks when nothing is due
+# Tasks outstanding per worker: the running one and the next. Task arguments are small (a path and
+# the run's settings), so a queued task always fits in the pipe's buffer and sending never blocks.
+PREFETCH = 2
 
 
 class WorkerDied(Exception):
@@ -53,9 +61,13 @@ class _Task:
 class _Worker:
     process: Any
     conn: Connection
-    task: _Task | None = None
-    deadline: float | None = None
-    done: int = 0
+    tasks: deque = field(default_factory=deque)     # sent, unanswered; the first is running
+    deadline: float | None = None                   # of the running task
+    sent: int = 0
+
+    def start_clock(self) -> None:
+        head = self.tasks[0] if self.tasks else None
+        self.deadline = time.monotonic() + head.timeout if head is not None and head.timeout else None
 
 
 def _worker_main(conn: Connection, siblings: list[Connection], initializer, initargs) -> None:
@@ -105,7 +117,7 @@ class WorkerPool:
                 return done, set(futures) - done
             self._fill()
             self._dispatch()
-            if not any(w.task for w in self._workers) and not self._queue:
+            if not any(w.tasks for w in self._workers) and not self._queue:
                 raise RuntimeError("waiting on tasks this pool does not hold")
             self._poll()
 
@@ -115,10 +127,10 @@ class WorkerPool:
             return
         self._running = False
         for worker in list(self._workers):
-            task = worker.task
-            self._retire(worker, kill=task is not None)
-            if task is not None:
-                task.future.set_exception(WorkerDied(None))
+            tasks = list(worker.tasks)
+            self._retire(worker, kill=bool(tasks))
+            for i, task in enumerate(tasks):        # the running one died; the next never started
+                task.future.set_exception(WorkerDied(None) if i == 0 else concurrent.futures.CancelledError())
         while self._queue:
             self._queue.popleft().future.cancel()
 
@@ -138,22 +150,31 @@ class WorkerPool:
             self._workers.append(_Worker(process, ours))
 
     def _dispatch(self) -> None:
-        for worker in list(self._workers):
-            while worker.task is None and self._queue:
+        # Idle workers first, then a second task to each busy one.
+        for depth in range(PREFETCH):
+            for worker in list(self._workers):
+                if len(worker.tasks) != depth or not self._queue or not self._may_send(worker):
+                    continue
                 task = self._queue.popleft()
-                if not task.future.set_running_or_notify_cancel():
+                # A task queued again after its worker died was already marked running.
+                if not task.future.running() and not task.future.set_running_or_notify_cancel():
                     continue
                 try:
                     worker.conn.send((task.fn, task.args))
                 except (OSError, ValueError):          # the worker died between tasks
                     self._queue.appendleft(task)
-                    self._retire(worker, kill=True)
-                    break
+                    self._died(worker)
+                    continue
                 except Exception as exc:               # the task's arguments cannot be pickled
                     task.future.set_exception(exc)
                     continue
-                worker.task = task
-                worker.deadline = time.monotonic() + task.timeout if task.timeout else None
+                worker.tasks.append(task)
+                worker.sent += 1
+                if len(worker.tasks) == 1:
+                    worker.start_clock()
+
+    def _may_send(self, worker: _Worker) -> bool:
+        return worker in self._workers and (not self._max_tasks or worker.sent < self._max_tasks)
 
     def _poll(self) -> None:
         deadlines = [w.deadline for w in self._workers if w.deadline is not None]
@@ -163,41 +184,45 @@ class WorkerPool:
         sources: list[Any] = []
         for worker in self._workers:
             sources.append(worker.process.sentinel)
-            if worker.task is not None:
+            if worker.tasks:
                 sources.append(worker.conn)
         ready = set(wait(sources, timeout=wait_for))
         for worker in list(self._workers):
-            if worker.task is not None and worker.conn in ready:
+            if worker.tasks and worker.conn in ready:
                 self._answer(worker)
             elif worker.process.sentinel in ready:
                 self._died(worker)
             elif worker.deadline is not None and time.monotonic() >= worker.deadline:
-                task, timeout = worker.task, worker.task.timeout
-                self._retire(worker, kill=True)
-                task.future.set_exception(concurrent.futures.TimeoutError(f"task over {timeout} s"))
+                task = worker.tasks[0]
+                self._died(worker, concurrent.futures.TimeoutError(f"task over {task.timeout} s"))
 
     def _answer(self, worker: _Worker) -> None:
-        task = worker.task
         try:
             status, value = worker.conn.recv()
         except (EOFError, OSError):              # died while answering
             self._died(worker)
             return
-        worker.task, worker.deadline = None, None
-        worker.done += 1
+        task = worker.tasks.popleft()
+        worker.start_clock()
         if status == "ok":
             task.future.set_result(value)
         else:
             task.future.set_exception(value)
-        if self._max_tasks and worker.done >= self._max_tasks:
+        if self._max_tasks and worker.sent >= self._max_tasks and not worker.tasks:
             self._retire(worker, kill=False)
 
-    def _died(self, worker: _Worker) -> None:
-        task = worker.task
-        worker.process.join(0.1)
+    def _died(self, worker: _Worker, failure: BaseException | None = None) -> None:
+        """The worker ended or overran: its running task fails, the ones queued behind it go back."""
+        if worker not in self._workers:
+            return
+        tasks = list(worker.tasks)
+        if failure is None:
+            worker.process.join(0.1)
         self._retire(worker, kill=True)
-        if task is not None:
-            task.future.set_exception(WorkerDied(worker.process.exitcode))
+        if tasks:
+            head, rest = tasks[0], tasks[1:]
+            head.future.set_exception(failure or WorkerDied(worker.process.exitcode))
+            self._queue.extendleft(reversed(rest))
 
     def _retire(self, worker: _Worker, kill: bool) -> None:
         self._workers.remove(worker)
@@ -216,3 +241,4 @@ class WorkerPool:
             worker.process.kill()
             worker.process.join(1)
         worker.conn.close()
+
