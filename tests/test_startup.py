@@ -209,3 +209,26 @@ def test_cached_message_is_still_sandboxed_and_rendered_alike(cache, compiles, t
     for msg in (cold, warm):
         with pytest.raises(BudgetExceeded):
             msg.render({"params": params, "n": 10**7})
+
+
+def test_the_command_exits_quickly_without_losing_output(tmp_path):
+    """`nianbao` leaves with os._exit once its work is done (cli.run): every byte written to a pipe
+    must still arrive, the exit status must be main()'s, and a pack's temporary files must be gone."""
+    from conftest import SEEDS
+    exe = Path(sys.executable).parent / "nianbao"
+    if not exe.exists():
+        pytest.skip("the nianbao console script is not installed next to this Python")
+    seeds = sorted(SEEDS.glob("*.txt"))
+    if not seeds:
+        pytest.skip(f"seed corpus not found at {SEEDS}")
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.run([str(exe), "check", "--format", "json", *map(str, seeds)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    data = json.loads(proc.stdout)                      # complete: flushed before the quick exit
+    reports = data["reports"]
+    assert len(reports) == len(seeds)
+    errors = sum(1 for r in reports for f in r["findings"] if f["severity"] == "error")
+    assert proc.returncode == (1 if errors else 0)
+    assert list(tmp_path.iterdir()) == []
+    missing = subprocess.run([str(exe), "check", str(tmp_path / "absent.txt")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "absent.txt" in missing.stderr

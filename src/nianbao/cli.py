@@ -391,5 +391,29 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def run() -> None:
+    """The `nianbao` command (console script): `main()`, then a quick exit.
+
+    When `main()` returns, the command's work is done and its files are closed; tearing the
+    interpreter down afterwards (freeing every module and the loaded pack object by object) took
+    ~25 ms, a fifth of a text check's whole run. So when no other thread is left, the output is
+    flushed, the atexit handlers run (temporary files, multiprocessing, logging) and the process
+    leaves with os._exit; otherwise (a thread still working) it exits normally.
+    """
+    import atexit
+    import threading
+
+    code = main()
+    if threading.active_count() > 1:
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):       # a closed pipe: nothing more can be said
+            pass
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
