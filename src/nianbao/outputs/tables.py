@@ -259,11 +259,23 @@ class XlsxWriter:
     def _write(self, target: Path) -> None:
         from openpyxl import Workbook
 
+        from .xlsx_links import LinkSpool, add_links
+
         wb = Workbook(write_only=True)
         styles = _Styles()
-        _write_sheet(wb.create_sheet(FINDING_SHEET), self._findings, styles, "审核发现的问题", colour_key="severity")
-        _write_sheet(wb.create_sheet(REPORT_SHEET), self._reports, styles, "年报审核汇总", colour_key="conclusion")
-        wb.save(target)
+        sheets = [(wb.create_sheet(FINDING_SHEET), self._findings, "审核发现的问题", "severity"),
+                  (wb.create_sheet(REPORT_SHEET), self._reports, "年报审核汇总", "conclusion")]
+        links = {}
+        try:
+            for ws, sheet, title, colour_key in sheets:
+                links[ws] = LinkSpool()
+                _write_sheet(ws, sheet, styles, title, colour_key=colour_key, links=links[ws])
+            wb.save(target)
+            # The hyperlinks go in after saving, from their spools (see xlsx_links: flat memory).
+            add_links(Path(target), {ws.path.lstrip("/"): spool for ws, spool in links.items()})
+        finally:
+            for spool in links.values():
+                spool.close()
 
 
 class _Styles:
@@ -287,7 +299,7 @@ _NUMERIC = {"number", "year", "error", "warning", "info", "total"}
 _CENTRED = _NUMERIC | {"severity", "level", "template", "conclusion", "link"}
 
 
-def _write_sheet(ws, sheet: _Sheet, st: _Styles, title: str, colour_key: str) -> None:
+def _write_sheet(ws, sheet: _Sheet, st: _Styles, title: str, colour_key: str, links) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
@@ -318,7 +330,7 @@ def _write_sheet(ws, sheet: _Sheet, st: _Styles, title: str, colour_key: str) ->
     ws.append(header)
     for row_number, record in enumerate(sheet.records(), 2):
         cells, lines = [], 1
-        for (key, _, _), width in zip(sheet.columns, sheet.widths):
+        for column, ((key, _, _), width) in enumerate(zip(sheet.columns, sheet.widths), 1):
             value = record.get(key)
             cell = WriteOnlyCell(ws)
             cell.font, cell.border = st.font, st.border
@@ -326,7 +338,8 @@ def _write_sheet(ws, sheet: _Sheet, st: _Styles, title: str, colour_key: str) ->
             if key == "link":
                 if value:
                     cell.value = record.get("link_text") or "打开"
-                    cell.hyperlink = value
+                    cell.data_type = "s"
+                    links.add(f"{get_column_letter(column)}{row_number}", value)
                     cell.font = st.link_font
             elif isinstance(value, str):
                 cell.value = value
