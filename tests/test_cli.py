@@ -1,3 +1,27 @@
+"""The command line itself: one parser per run, and argparse's own complaints in Chinese."""
+from __future__ import annotations
+
+import pytest
+
+from nianbao.cli import main
+
+
+@pytest.mark.parametrize("args, said", [
+    (["check"], "缺少必需的参数：FILE"),
+    (["check", "--jobs", "x", "a.txt"], "--jobs 的取值“x”不是整数"),
+    (["check", "a.txt", "--bogus"], "无法识别的参数：--bogus"),
+    (["check", "a.txt", "--format", "xml"], "--format 的取值“xml”无效，可选：“text”、“json”"),
+    (["check", "a.txt", "--pack"], "--pack 后面需要给出一个值"),
+    (["chek", "a.txt"], "命令“chek”无效，可选：“parse”、“check”"),
+])
+def test_usage_errors_are_one_chinese_line_with_status_2(capsys, args, said):
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert err.startswith("nianbao: 参数错误：") and said in err and err.count("\n") == 1
+    for english in ("argument", "invalid", "required", "unrecognized", "expected", "choose from"):
+        assert english not in err
 
 
 def test_each_command_builds_the_same_parser_alone_as_in_the_whole_command_line():

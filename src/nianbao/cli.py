@@ -32,8 +32,44 @@ class _Parser(argparse.ArgumentParser):
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
 
-    def error(self, message: str) -> None:  # argparse's own errors, in one line, exit 2
-        self.exit(EXIT_USAGE, f"nianbao: 参数错误：{message}（运行 `nianbao --help` 查看用法）\n")
+    def error(self, message: str) -> None:  # argparse's own errors, in one line, in Chinese, exit 2
+        self.exit(EXIT_USAGE, f"nianbao: 参数错误：{_usage_error_cn(message)}（运行 `nianbao --help` 查看用法）\n")
+
+
+def _what(arg: str) -> str:
+    """An option (`--jobs 的取值`) or a named position (`命令`) as the subject of a sentence."""
+    return f"{arg} 的取值" if arg.startswith("-") else arg
+
+
+def _quoted(text: str) -> str:
+    """argparse's 'value' / 'a', 'b' as “value” / “a”、“b”."""
+    items = [t.strip() for t in text.split(", ")] if text.startswith("'") else [text]
+    return "、".join(f"“{t[1:-1] if len(t) > 1 and t[0] == t[-1] == chr(39) else t}”" for t in items)
+
+
+# argparse's error messages (English in every locale without its translation), in Chinese.
+_USAGE_ERRORS = [
+    (r"argument (?P<arg>.+?): invalid choice: (?P<value>.*?) \(choose from (?P<choices>.*)\)",
+     lambda m: f"{_what(m['arg'])}{_quoted(m['value'])}无效，可选：{_quoted(m['choices'])}"),
+    (r"argument (?P<arg>.+?): invalid int value: (?P<value>.*)", lambda m: f"{_what(m['arg'])}{_quoted(m['value'])}不是整数"),
+    (r"argument (?P<arg>.+?): invalid float value: (?P<value>.*)", lambda m: f"{_what(m['arg'])}{_quoted(m['value'])}不是数值"),
+    (r"argument (?P<arg>.+?): expected one argument", lambda m: f"{m['arg']} 后面需要给出一个值"),
+    (r"argument (?P<arg>.+?): expected at least one argument", lambda m: f"{m['arg']} 后面至少需要给出一个值"),
+    (r"argument (?P<arg>.+?): not allowed with argument (?P<other>.+)", lambda m: f"{m['arg']} 不能与 {m['other']} 同时使用"),
+    (r"the following arguments are required: (?P<args>.+)", lambda m: f"缺少必需的参数：{m['args']}"),
+    (r"unrecognized arguments: (?P<args>.+)", lambda m: f"无法识别的参数：{m['args']}"),
+    (r"ambiguous option: (?P<opt>\S+) could match (?P<options>.+)", lambda m: f"选项 {m['opt']} 不明确，可能是：{m['options']}"),
+]
+
+
+def _usage_error_cn(message: str) -> str:
+    import re
+
+    for pattern, say in _USAGE_ERRORS:
+        m = re.fullmatch(pattern, message, flags=re.S)
+        if m:
+            return say(m)
+    return message
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
