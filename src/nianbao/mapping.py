@@ -11,7 +11,6 @@ out (rules report them as "cannot check") and a note says why.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -20,8 +19,8 @@ from .cells import is_generic_header, is_label, is_placeholder_row, parse_number
 from .document import Block, Cell, Document
 from .model import Fact, Paragraph, Report, Section
 from .alignment import align, edges, sum_constraint
-from .table3_labels import GROUP, ITEM, TOP, closest, fragment_row, is_table_furniture, match_row
-from .table3_labels import matcher as label_matcher
+from .table3_labels import GROUP, ITEM, TOP, best_row, closest, fragment_row, is_table_furniture, match_row
+from .table3_labels import ratio as label_ratio
 from .template import Template, describe, load_template, normalize_label
 from . import metadata
 
@@ -149,7 +148,7 @@ class _Mapper:
                 exp = normalize_label(expected)
                 if len(title) > len(exp) + 12:
                     continue
-                if exp in title or difflib.SequenceMatcher(None, title, exp).ratio() >= (0.6 if strict else 0.8):
+                if exp in title or label_ratio(title, exp) >= (0.6 if strict else 0.8):
                     return number
         return None
 
@@ -314,16 +313,7 @@ class _Mapper:
         for row in self.t.table2_rows:
             if label in row.labels:
                 return row
-        best, score = None, 0.0
-        for row in self.t.table2_rows:
-            for candidate in row.labels:
-                m = label_matcher(label, candidate)
-                # real_quick_ratio and quick_ratio bound ratio from above: a row they rule out cannot win.
-                if m.real_quick_ratio() <= score or m.quick_ratio() <= score:
-                    continue
-                ratio = m.ratio()
-                if ratio > score:
-                    best, score = row, ratio
+        best, score = best_row(label, self.t.table2_rows)
         if best is not None and score >= 0.8 and len(label) <= 12:
             return best
         return None

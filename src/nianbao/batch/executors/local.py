@@ -136,4 +136,3 @@ class LocalExecutor(Executor):
         if not self._closed:
             self._closed = True
             self._pool.stop()
-            self._pool.join()

@@ -122,7 +122,7 @@ class WorkerPool:
             self._poll()
 
     def stop(self) -> None:
-        """Stop at once: running tasks' workers are killed, queued tasks cancelled."""
+        """Stop at once: running tasks' workers are killed and joined, queued tasks cancelled."""
         if not self._running:
             return
         self._running = False
@@ -133,9 +133,6 @@ class WorkerPool:
                 task.future.set_exception(WorkerDied(None) if i == 0 else concurrent.futures.CancelledError())
         while self._queue:
             self._queue.popleft().future.cancel()
-
-    def join(self) -> None:
-        """Workers are joined as they are retired; nothing is left running after `stop()`."""
 
     # -- one step of the pool ------------------------------------------------------------
 
