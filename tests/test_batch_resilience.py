@@ -157,8 +157,11 @@ def test_signal_stops_the_run_cleanly(tmp_path, signum, status, group):
     out = tmp_path / "out"
     out.mkdir()
     (out / "findings.json").write_text('{"reports": []}', encoding="utf-8")     # an earlier run's summary
+    # As from a terminal: Ctrl-C has its default action. (A shell's background job, or a CI runner,
+    # may start the tests with SIGINT ignored, and an ignored signal stays ignored in children.)
     proc = subprocess.Popen([str(EXE), "check", str(folder), "--out", str(out), "--jobs", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     workers: set[int] = set()
     deadline = time.monotonic() + 30
     while len(workers) < 2 and time.monotonic() < deadline:
