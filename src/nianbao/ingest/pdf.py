@@ -522,7 +522,10 @@ def read_pdf(path: str) -> Document:
     """Read a PDF report into a Document of text lines and table rows, in reading order."""
     import pdfplumber
 
+    from . import pdf_content
+
     _quiet_pdfminer()
+    pdf_content.install()
 
     path = str(path)
     try:

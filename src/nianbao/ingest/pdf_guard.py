@@ -123,9 +123,13 @@ def _bounded_rldecode(data: bytes) -> bytes:
 
 
 def _count_items(device, what: str) -> None:
-    budget = _limits.current().page_chars
+    # The budget is looked up once per page (device): reading the environment for every
+    # character cost ~10% of reading a PDF.
     count = getattr(device, "_nianbao_items", 0) + 1
     device._nianbao_items = count
+    budget = getattr(device, "_nianbao_budget", None)
+    if budget is None:
+        budget = device._nianbao_budget = _limits.current().page_chars
     if count > budget:
         page = getattr(device, "pageno", None)
         raise _trip(f"PDF 第{page}页绘制的{what}超过 {budget:,} 个", "page_chars")
