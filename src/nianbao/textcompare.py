@@ -227,18 +227,29 @@ def side_by_side(comparison: Comparison) -> list[Row]:
 
 def char_diff(current: str, previous: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
     """Both texts as (piece, changed) runs: what a reader needs to see the few words that differ.
-    (difflib is quadratic: overlong "sentences" of a hostile text are shown without the marks.)"""
+    (A shortest edit, from rapidfuzz's bit-parallel Indel distance: ~10x faster than difflib, which
+    was a fifth of the cost of last year's comparison on an audit page. Still quadratic: overlong
+    "sentences" of a hostile text are shown without the marks.)"""
     if len(current) + len(previous) > 2000:
         return [(current, False)], [(previous, False)]
-    matcher = difflib.SequenceMatcher(None, current, previous, autojunk=False)
+    from rapidfuzz.distance import Indel
+
     left: list[tuple[str, bool]] = []
     right: list[tuple[str, bool]] = []
-    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+    for op, a0, a1, b0, b1 in Indel.opcodes(current, previous):
         if a1 > a0:
-            left.append((current[a0:a1], op != "equal"))
+            _run(left, current[a0:a1], op != "equal")
         if b1 > b0:
-            right.append((previous[b0:b1], op != "equal"))
+            _run(right, previous[b0:b1], op != "equal")
     return left, right
+
+
+def _run(runs: list[tuple[str, bool]], text: str, changed: bool) -> None:
+    """Append a piece, joined to the last one when both are marked alike (a deletion next to an insertion)."""
+    if runs and runs[-1][1] == changed:
+        runs[-1] = (runs[-1][0] + text, changed)
+    else:
+        runs.append((text, changed))
 
 
 def copied_calls(root) -> Iterable[tuple]:
