@@ -26,6 +26,7 @@ outputs/html_report.py), so the only thread that forks is the one that is not im
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import os
 import signal
 import time
@@ -142,7 +143,14 @@ class WorkerPool:
             siblings = [w.conn for w in self._workers] + [ours]
             process = self._context.Process(target=_worker_main, name="nianbao-worker", daemon=True,
                                             args=(theirs, siblings, self._initializer, self._initargs))
-            process.start()
+            # The child's collector would otherwise walk every object inherited from the parent
+            # (packs, templates, modules) and write to each, copying every page of the heap: frozen,
+            # they are not its to scan. The parent unfreezes its own at once.
+            gc.freeze()
+            try:
+                process.start()
+            finally:
+                gc.unfreeze()
             theirs.close()
             self._workers.append(_Worker(process, ours))
 
