@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Iterator
 
 from ..atomic import atomic_write_text
 from ..errors import NianbaoError
@@ -56,7 +57,7 @@ class OutputFolder:
         self.path = path
         self._lock_fd: int | None = None
         self._journal = None
-        self.written: set[str] = set()
+        self.ledger = None                  # batch.ledger.RunLedger: what this run wrote, on disk
 
     # -- the lock ------------------------------------------------------------
     def acquire(self) -> None:
@@ -80,6 +81,9 @@ class OutputFolder:
         if self._journal is not None:
             self._journal.close()
             self._journal = None
+        if self.ledger is not None:
+            self.ledger.close()
+            self.ledger = None
         shutil.rmtree(self.work_dir, ignore_errors=True)
         if self._lock_fd is not None:
             _HELD.discard(self._lock_fd)
@@ -100,12 +104,15 @@ class OutputFolder:
 
     def begin(self, placeholder_index: str | None) -> None:
         """Mark the folder incomplete and take away the summary of the previous run."""
+        from .ledger import RunLedger
+
         out = self.path
         for stale in out.rglob(".*.part*"):          # temp files an interrupted run left (never renamed)
             if stale.is_file():
                 stale.unlink()
         shutil.rmtree(self.work_dir, ignore_errors=True)
         self.work_dir.mkdir()
+        self.ledger = RunLedger(self.work_dir / "ledger.sqlite")
         atomic_write_text(out / MARKER, json.dumps({"started": dt.datetime.now().isoformat(timespec="seconds"),
                                                     "pid": os.getpid()}) + "\n")
         for name in SUMMARY:
@@ -118,8 +125,7 @@ class OutputFolder:
 
     def record(self, rel: str | None) -> None:
         """A file of this run (relative to the folder): kept by the stale clean-up, listed in the manifest."""
-        if rel and rel not in self.written:
-            self.written.add(rel)
+        if rel and self.ledger.record(rel):
             self._journal.write(json.dumps(rel, ensure_ascii=False) + "\n")
             self._journal.flush()
 
@@ -135,22 +141,25 @@ class OutputFolder:
             raise NianbaoError(rel, "输出文件不在输出目录内，已拒绝写入")
         return target
 
-    def previous_files(self) -> set[str]:
+    def _previous_files(self) -> Iterator[str]:
         """What earlier runs of the tool wrote here: the last manifest plus any killed run's journal."""
-        found: set[str] = set()
         with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
-            found.update(json.loads((self.path / MANIFEST).read_text(encoding="utf-8")).get("files", []))
+            files = json.loads((self.path / MANIFEST).read_text(encoding="utf-8")).get("files", [])
+            yield from (f for f in files if isinstance(f, str))
         with contextlib.suppress(OSError):
-            for line in (self.path / JOURNAL).read_text(encoding="utf-8").splitlines():
-                with contextlib.suppress(ValueError):
-                    found.add(json.loads(line))
-        return {f for f in found if isinstance(f, str)}
+            with open(self.path / JOURNAL, encoding="utf-8") as fh:
+                for line in fh:
+                    with contextlib.suppress(ValueError):
+                        rel = json.loads(line)
+                        if isinstance(rel, str):
+                            yield rel
 
-    def remove_stale(self, previous: set[str]) -> list[str]:
+    def remove_stale(self) -> list[str]:
         """Remove the tool's files of earlier runs that this run did not write again."""
+        self.ledger.add_previous_files(self._previous_files())
         removed = []
         root = self.path.resolve()
-        for rel in sorted(previous - self.written):
+        for rel in self.ledger.stale_files():
             target = (self.path / rel)
             if rel.startswith(".") or not target.resolve().is_relative_to(root):
                 continue
@@ -166,12 +175,18 @@ class OutputFolder:
                     parent = parent.parent
         return removed
 
-    def finish(self, previous: set[str]) -> None:
+    def finish(self) -> None:
         """After the summary and index are in place: manifest, clean-up, marker off."""
-        self.remove_stale(previous)
-        manifest = {"tool": "nianbao", "finished": dt.datetime.now().isoformat(timespec="seconds"),
-                    "files": sorted(self.written)}
-        atomic_write_text(self.path / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
+        from ..atomic import atomic_open
+
+        self.remove_stale()
+        # Written a file name at a time: the list is as long as the run.
+        with atomic_open(self.path / MANIFEST, "w") as fh:
+            fh.write(json.dumps({"tool": "nianbao", "finished": dt.datetime.now().isoformat(timespec="seconds")},
+                                ensure_ascii=False)[:-1] + ', "files": [')
+            for i, rel in enumerate(self.ledger.files()):
+                fh.write(("\n " if i == 0 else ",\n ") + json.dumps(rel, ensure_ascii=False))
+            fh.write("\n]}\n")
         self._journal.close()
         self._journal = None
         with contextlib.suppress(FileNotFoundError):

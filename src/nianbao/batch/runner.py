@@ -20,12 +20,11 @@ from typing import Any, Callable, Iterator
 
 from .. import strict_json
 from ..atomic import atomic_open, atomic_write_text
-from ..pairing import DuplicateGroup, current_first, duplicate_groups, pair_reports
 from .executors import make_executor
 from .executors.local import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .folder import OutputFolder
 from .inputs import collect, output_names
-from .tasks import EvalTask, Identity, NotChecked, ReadTask, ReportOutcome, WorkSettings
+from .tasks import NotChecked, ReportOutcome, WorkSettings
 
 
 @dataclass
@@ -64,17 +63,15 @@ class Interrupted(BaseException):
 @dataclass
 class _Summary:
     """findings.json/.csv/.xlsx as temp files filled as results arrive; renamed into place only at the end.
-    Index entries are spooled to a file in the run's private folder, not kept in memory."""
+    Index entries go to the run's ledger on disk, not into memory."""
     out: Path
-    spool_path: Path
+    ledger: Any                      # batch.ledger.RunLedger
     counts: BatchSummary = None      # type: ignore[assignment]
     done: bool = False
 
     def __enter__(self) -> "_Summary":
         from ..outputs.tables import CsvWriter, XlsxWriter
         self.counts = BatchSummary(self.out)
-        self._offsets: list[tuple[int, int]] = []          # (seq, offset in the spool): 16 bytes a report
-        self._spool = open(self.spool_path, "wb")
         self._json_ctx = atomic_open(self.out / "findings.json", "w")
         self._json = self._json_ctx.__enter__()
         self._json.write('{"reports": [\n')
@@ -89,25 +86,13 @@ class _Summary:
         self._csv.add(data, page=outcome.page)
         self._xlsx.add(data, page=outcome.page)
         entry = outcome.index_entry()
-        self._offsets.append((outcome.seq, self._spool.tell()))
-        self._spool.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+        self.ledger.add_entry(outcome.seq, entry)
         self.counts.reports += 1
         self.counts.errors += int((entry["counts"] or {}).get("error", 0))
         self.counts.unreadable += 1 if entry["error"] else 0
         return entry
 
-    def entries(self, notes: dict[int, str]) -> Iterator[dict[str, Any]]:
-        """The index entries in input order, read back from the spool, with the duplicate notes."""
-        with open(self.spool_path, "rb") as fh:
-            for seq, offset in sorted(self._offsets):
-                fh.seek(offset)
-                entry = json.loads(fh.readline())
-                if seq in notes:
-                    entry["duplicate"] = notes[seq]
-                yield entry
-
     def finish(self, not_checked: list[NotChecked], duplicates: list[dict[str, Any]]) -> None:
-        self._spool.close()
         self._json.write("\n],\n" + strict_json.dumps({"not_checked": [n.to_json() for n in not_checked],
                                                 "duplicates": duplicates}, ensure_ascii=False)[1:] + "\n")
         self.done = True
@@ -122,7 +107,6 @@ class _Summary:
     def abort(self) -> None:
         self.done = True
         err = RuntimeError("aborted")
-        self._spool.close()
         self._json_ctx.__exit__(RuntimeError, err, None)
         self._csv.close(False)
         self._xlsx.close(False)
@@ -140,91 +124,86 @@ def run_batch(inputs: list[str], options: BatchOptions,
     folder = OutputFolder(out)
     with folder, _signals_raise():
         found = collect(inputs, exclude=out)
-        names = output_names(found.sources)
-        tasks = [ReadTask(i, s, names[s]) for i, s in enumerate(found.sources)]
+        total = len(found.sources)
         settings = WorkSettings(pack=options.pack, pages=options.pages, letters=options.letters,
                                 out_dir=None if options.scheduler else str(out),
                                 letter_settings=options.letter_settings)
-        summary = _Summary(out, folder.work_dir / "entries.jsonl")
-        identities: dict[int, Identity] = {}
         # The backend first: a cluster that cannot be reached leaves the last run's results untouched.
         with make_executor(settings, jobs=options.jobs, cache_dir=str(folder.work_dir), timeout=options.timeout,
                            memory_mb=options.memory_mb, scheduler=options.scheduler,
                            ship_bytes=options.ship_bytes) as executor:
             folder.begin(_placeholder() if options.pages else None)
+            ledger = folder.ledger
+            ledger.add_tasks(found.sources, output_names(found.sources))
+            found.sources = []                      # from here on the ledger holds them
+            summary = _Summary(out, ledger)
             with summary:
-                stream = (_paired(executor, tasks, identities, reading) if options.pair
-                          else executor.check(tasks))
+                stream = (_paired(executor, ledger, total, reading) if options.pair
+                          else executor.check(ledger.tasks()))
                 for outcome in stream:
                     for rel, data in outcome.files.items():
                         folder.write_bytes(rel, data)
                     folder.record(outcome.page)
                     for rel in outcome.letter_files or (outcome.letter,):
                         folder.record(rel)
-                    if outcome.identity is not None:
-                        identities[outcome.seq] = outcome.identity
+                    if outcome.identity is not None and not options.pair:
+                        ledger.add_identity(outcome.seq, outcome.identity)
                     entry = summary.add(outcome)
                     if progress:
-                        progress(summary.counts.reports, len(tasks), entry)
-                duplicates, notes = _duplicates(tasks, identities)
+                        progress(summary.counts.reports, total, entry)
+                if not options.pair:
+                    ledger.pair()                   # duplicate years are reported without pairing too
+                duplicates = _duplicates(ledger)
                 summary.finish(found.not_checked, duplicates)
         for name in ("findings.json", "findings.csv", "findings.xlsx"):
             folder.record(name)
         if options.pages:
             from ..outputs.index_page import write_index_html
-            write_index_html(out / "index.html", lambda: summary.entries(notes),
+            write_index_html(out / "index.html", ledger.entries,
                              dt.datetime.now().replace(microsecond=0), not_checked=found.not_checked)
             folder.record("index.html")
-        folder.finish(folder.previous_files())
+        folder.finish()
     result = summary.counts
     result.not_checked, result.duplicates = found.not_checked, duplicates
     return result
 
 
-def _paired(executor, tasks: list[ReadTask], identities: dict[int, Identity],
-            reading: Callable[[int, int], None] | None) -> Iterator[ReportOutcome]:
+def _paired(executor, ledger, total: int, reading: Callable[[int, int], None] | None) -> Iterator[ReportOutcome]:
     """Phase 1 for every file, pairing, then phase 2; files that failed to read are final after phase 1."""
-    for done, read in enumerate(executor.read(tasks), start=1):
+    for done, read in enumerate(executor.read(ledger.tasks()), start=1):
         if reading:
-            reading(done, len(tasks))
+            reading(done, total)
         if read.failed is not None:
             yield read.failed
         else:
-            identities[read.seq] = read.identity
-    order = current_first(sorted(identities), duplicate_groups(sorted(identities), identities))
-    pairs = pair_reports(order, {s: (i.agency_key, i.year) for s, i in identities.items()})
-    users = {s: 1 for s in identities}                  # phase-2 tasks that still need each parsed report
-    for prev in pairs.values():
-        users[prev] += 1
-    work = ((EvalTask(tasks[s], tasks[pairs[s]] if s in pairs else None,
-                      identities[pairs[s]].template if s in pairs else None), identities[s])
-            for s in sorted(identities))          # made as the executor takes them: not all held at once
-    for outcome in executor.evaluate(work):
-        for seq in (outcome.seq, pairs.get(outcome.seq)):
-            if seq is not None:
-                users[seq] -= 1
-                if users[seq] == 0:
-                    executor.release(seq)
+            ledger.add_identity(read.seq, read.identity)
+    ledger.pair()
+    for outcome in executor.evaluate(ledger.evaluations()):   # tasks made as the executor takes them
+        for seq in ledger.evaluated(outcome.seq):
+            executor.release(seq)
         yield outcome
 
 
-def _duplicates(tasks: list[ReadTask], identities: dict[int, Identity]) -> tuple[list[dict[str, Any]], dict[int, str]]:
-    """Duplicate groups for findings.json, and for the index a note per member saying which it is."""
-    groups: list[DuplicateGroup] = duplicate_groups(sorted(identities), identities)
-    found, notes = [], {}
-    for g in groups:
-        current = tasks[g.current].source
+def _duplicates(ledger) -> list[dict[str, Any]]:
+    """Duplicate groups for findings.json; each member gets a note for the index saying which it is."""
+    found = []
+    for g in ledger.duplicates:
+        current = ledger.task(g.current).source
+        current_sha = ledger.identity(g.current).sha256
+        files = []
         for seq in g.members:
+            files.append(ledger.task(seq).source)
             if seq == g.current:
-                notes[seq] = ("另有内容完全相同的重复文件" if g.identical else
-                              "同一机关同一年度有多份文件，以本文件为该年度报告（修改时间较新者，其次文件较大者）")
-            elif identities[seq].sha256 == identities[g.current].sha256:
-                notes[seq] = f"与 {Path(current).name} 内容完全相同（重复文件）"
+                note = ("另有内容完全相同的重复文件" if g.identical else
+                        "同一机关同一年度有多份文件，以本文件为该年度报告（修改时间较新者，其次文件较大者）")
+            elif ledger.identity(seq).sha256 == current_sha:
+                note = f"与 {Path(current).name} 内容完全相同（重复文件）"
             else:
-                notes[seq] = f"同一机关同一年度另有 {Path(current).name}，跨年度比对以该文件为准"
+                note = f"同一机关同一年度另有 {Path(current).name}，跨年度比对以该文件为准"
+            ledger.add_note(seq, note)
         found.append({"agency": g.agency_key, "year": g.year, "identical": g.identical, "current": current,
-                      "files": [tasks[s].source for s in g.members]})
-    return found, notes
+                      "files": files})
+    return found
 
 
 def _placeholder() -> str:
