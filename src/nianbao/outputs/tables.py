@@ -295,6 +295,40 @@ class _Styles:
                          for k, (fill, colour) in _SEVERITY_STYLE.items()}
 
 
+class _StyledCells:
+    """Cell styles by reference: openpyxl files each style assigned to a cell by hashing it field by
+    field (four styles a cell, most of the time spent writing a large findings.xlsx); here each
+    combination is hashed once and later cells share its style array (`cell._style`, which cells
+    copy between them in openpyxl itself)."""
+
+    def __init__(self, ws, st: _Styles):
+        self._ws, self._border = ws, st.border
+        self._arrays: dict[tuple[int, int, int, bool], Any] = {}
+        self._keep: list[Any] = []            # the style objects keyed by id() stay alive
+
+    def style(self, cell, font, fill, alignment, quote: bool) -> None:
+        if cell._style is not None and cell._style.numFmtId:   # a value that brought its number format
+            cell.font, cell.border, cell.alignment = font, self._border, alignment
+            if fill is not None:
+                cell.fill = fill
+            cell.quotePrefix = quote
+            return
+        key = (id(font), id(fill), id(alignment), quote)
+        array = self._arrays.get(key)
+        if array is None:
+            from openpyxl.cell import WriteOnlyCell
+
+            proto = WriteOnlyCell(self._ws)
+            proto.font, proto.border, proto.alignment = font, self._border, alignment
+            if fill is not None:
+                proto.fill = fill
+            if quote:
+                proto.quotePrefix = True
+            array = self._arrays[key] = proto._style
+            self._keep.append((font, fill, alignment))
+        cell._style = array
+
+
 _NUMERIC = {"number", "year", "error", "warning", "info", "total"}
 _CENTRED = _NUMERIC | {"severity", "level", "template", "conclusion", "link"}
 
@@ -328,31 +362,31 @@ def _write_sheet(ws, sheet: _Sheet, st: _Styles, title: str, colour_key: str, li
         header.append(cell)
     ws.row_dimensions[1].height = LINE_HEIGHT + 6
     ws.append(header)
+    styled = _StyledCells(ws, st)
     for row_number, record in enumerate(sheet.records(), 2):
         cells, lines = [], 1
         for column, ((key, _, _), width) in enumerate(zip(sheet.columns, sheet.widths), 1):
             value = record.get(key)
+            font, fill, quote = st.font, None, False
             cell = WriteOnlyCell(ws)
-            cell.font, cell.border = st.font, st.border
-            cell.alignment = st.centre if key in _CENTRED else st.wrap
             if key == "link":
                 if value:
                     cell.value = record.get("link_text") or "打开"
                     cell.data_type = "s"
                     links.add(f"{get_column_letter(column)}{row_number}", value)
-                    cell.font = st.link_font
+                    font = st.link_font
             elif isinstance(value, str):
                 cell.value = value
                 cell.data_type = "s"            # text, never a formula
-                if is_formula_like(value):
-                    cell.quotePrefix = True
+                quote = is_formula_like(value)
                 lines = max(lines, wrapped_lines(value, width))
             elif value is not None:
                 cell.value = value
             if key == colour_key and record.get(f"{key}_key") in st.severity:
-                cell.fill, cell.font = st.severity[record[f"{key}_key"]]
+                fill, font = st.severity[record[f"{key}_key"]]
             if key in ("error", "warning", "info") and value:
-                cell.fill, cell.font = st.severity[key]
+                fill, font = st.severity[key]
+            styled.style(cell, font, fill, st.centre if key in _CENTRED else st.wrap, quote)
             cells.append(cell)
         ws.row_dimensions[row_number].height = lines * LINE_HEIGHT + 4
         ws.append(cells)
