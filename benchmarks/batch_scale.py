@@ -11,6 +11,7 @@ and the targets: pairing <= 1.1x no-pairing; --jobs 2 >= 1.8x --jobs 1; time lin
 memory flat from the smallest to the largest size. Peak RSS is each process's VmHWM, polled from /proc.
 
 Usage: .venv/bin/python benchmarks/batch_scale.py [--sizes 1000,10000] [--large-only-jobs2] [--no-dask]
+                                                  [--rounds N] [--years 1|2] [--only BACKEND:JOBS:PAIRING]
 """
 from __future__ import annotations
 
@@ -41,8 +42,9 @@ def _seed_agency(text: str) -> str:
     raise SystemExit("a seed without an agency name")
 
 
-def generate(folder: Path, count: int, seed: int = 7) -> None:
-    """`count` text reports: agency k gets the seed's report for its year and the year before."""
+def generate(folder: Path, count: int, seed: int = 7, years: int = 2) -> None:
+    """`count` text reports: agency k gets the seed's report for its year and the year before
+    (`years=1`: one report per agency, nothing to pair: what the pairing machinery alone costs)."""
     rng = random.Random(seed)
     seeds = sorted((CORPUS / "seeds").glob("*.txt"))
     if not seeds:
@@ -50,7 +52,7 @@ def generate(folder: Path, count: int, seed: int = 7) -> None:
     texts = [(s.read_text(encoding="utf-8"), _seed_agency(s.read_text(encoding="utf-8"))) for s in seeds]
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(count):
-        agency_no, shift = divmod(i, 2)
+        agency_no, shift = divmod(i, 2) if years == 2 else (i, 0)
         text, place = texts[agency_no % len(texts)]
         a, b, c = (_CHARS[(agency_no // len(_CHARS) ** k) % len(_CHARS)] for k in range(3))
         name = f"{a}{b}{c}{place[-1]}"
@@ -112,12 +114,21 @@ def run(folder: Path, out: Path, jobs: int, pairing: bool, scheduler: str | None
             "workers": workers / 1024}
 
 
+def _median(results: list[dict]) -> dict:
+    import statistics
+    return {key: statistics.median(r[key] for r in results) for key in results[0]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--large-only-jobs2", action="store_true",
                     help="at sizes above the smallest, run only --jobs 2 with and without pairing")
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the configurations this many times, interleaved; figures are medians")
+    ap.add_argument("--years", type=int, choices=(1, 2), default=2,
+                    help="reports per agency: 2 (this year and last: pairs to find) or 1 (nothing to pair)")
     ap.add_argument("--only", default=None, metavar="BACKEND:JOBS:PAIRING",
                     help="run one configuration at every size, e.g. local:2:yes (parent memory from small to large)")
     args = ap.parse_args()
@@ -131,12 +142,13 @@ def main() -> None:
         except ImportError:
             print("Dask not installed (pip install 'nianbao[dask]'): Dask rows skipped")
     rows: dict[tuple, dict] = {}
+    runs: dict[tuple, list[dict]] = {}
     print(f"{'reports':>7} {'backend':>7} {'jobs':>4} {'pairing':>7} {'seconds':>8} {'reports/s':>9} {'CPU s':>7} "
           f"{'parent MiB':>10} {'worker MiB':>10}", flush=True)
     with tempfile.TemporaryDirectory(prefix="nianbao-scale-") as tmp:
         for n in sizes:
             folder = Path(tmp) / f"in-{n}"
-            generate(folder, n)
+            generate(folder, n, years=args.years)
             configs = [("local", 1, True), ("local", 1, False), ("local", 2, True), ("local", 2, False)]
             if args.large_only_jobs2 and n != sizes[0]:
                 configs = [("local", 2, True), ("local", 2, False)]
@@ -145,10 +157,11 @@ def main() -> None:
             if args.only:
                 backend, jobs, pairing = args.only.split(":")
                 configs = [(backend, int(jobs), pairing == "yes")]
-            for backend, jobs, pairing in configs:
+            for backend, jobs, pairing in configs * args.rounds:
                 out = Path(tmp) / f"out-{n}-{backend}-{jobs}-{pairing}"
                 r = run(folder, out, jobs, pairing, cluster.scheduler_address if backend == "dask" else None)
-                rows[(n, backend, jobs, pairing)] = r
+                runs.setdefault((n, backend, jobs, pairing), []).append(r)
+                rows[(n, backend, jobs, pairing)] = _median(runs[(n, backend, jobs, pairing)])
                 worker = f"{r['workers']:10.1f}" if backend == "local" else f"{'(cluster)':>10}"
                 print(f"{n:>7} {backend:>7} {jobs:>4} {'yes' if pairing else 'no':>7} {r['seconds']:8.1f} "
                       f"{n / r['seconds']:9.1f} {r['cpu']:7.1f} {r['parent']:10.1f} {worker}", flush=True)
@@ -158,6 +171,11 @@ def main() -> None:
     if cluster is not None:
         cluster.close()
     print()
+    if args.rounds > 1:
+        print(f"medians of {args.rounds} interleaved rounds:")
+        for (n, backend, jobs, pairing), r in rows.items():
+            print(f"{n:>7} {backend:>7} {jobs:>4} {'yes' if pairing else 'no':>7} {r['seconds']:8.1f} "
+                  f"{n / r['seconds']:9.1f} {r['cpu']:7.1f} {r['parent']:10.1f}")
     for n in sizes:
         if (n, "local", 2, False) in rows and (n, "local", 2, True) in rows:
             ratio = rows[(n, "local", 2, True)]["seconds"] / rows[(n, "local", 2, False)]["seconds"]
