@@ -4,8 +4,10 @@ Each file is read once: phase 1 parses every report in the workers and
 answers with its identity (agency key, year, template, content hash); the
 parent pairs each report with last year's report of the same agency from
 those identities; phase 2 evaluates the parsed reports. Without pairing one
-task per file does both. The parent keeps only compact index entries and
-identities; findings go straight to findings.json/.csv/.xlsx on disk.
+task per file does both. Findings go straight to findings.json/.csv/.xlsx on
+disk; what the parent must remember of each report (task, identity, pair, index
+entry, files written) is kept in the run's ledger on disk (ledger.py), so its
+memory stays flat however many files a run holds.
 """
 from __future__ import annotations
 
