@@ -69,3 +69,28 @@ def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys, corpus):
     code = main(["check", str(corpus), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "无法连接 Dask 调度器" in err
+
+
+@pytest.mark.parametrize("sees_folder", [True, False], ids=["shared-folder", "elsewhere"])
+def test_a_remote_worker_writes_pages_itself_only_where_it_sees_the_run_folder(tmp_path, sees_folder):
+    """What a Dask worker does with one report's page and letters: written into the output folder when
+    this run's probe file is visible from the worker, else sent back as bytes for the parent to write."""
+    from nianbao.batch import worker
+    from nianbao.batch.tasks import ReadTask, WorkSettings
+
+    out = tmp_path / "out"
+    (out / ".nianbao-work").mkdir(parents=True)
+    probe = out / ".nianbao-work" / f"shared-{'seen' if sees_folder else 'other-machine'}"
+    if sees_folder:
+        probe.write_text("nianbao\n", encoding="utf-8")
+    settings = WorkSettings(shared_out=(str(out), str(probe)))
+    task = ReadTask(0, str(REPO / "examples" / "sample-report.txt"), "sample")
+    outcome = worker.check_phase(task, settings)
+    assert outcome.page == "reports/sample.html" and outcome.letter_files
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and ".nianbao-work" not in p.parts)
+    if sees_folder:
+        assert outcome.files == {} and written == sorted([outcome.page, *outcome.letter_files])
+        assert "审核结果" in (out / outcome.page).read_text(encoding="utf-8")
+    else:
+        assert written == [] and sorted(outcome.files) == sorted([outcome.page, *outcome.letter_files])
+        assert "审核结果" in outcome.files[outcome.page].decode("utf-8")

@@ -12,8 +12,8 @@ memory stays flat however many files a run holds.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
+import secrets
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -127,14 +127,18 @@ def run_batch(inputs: list[str], options: BatchOptions,
     with folder, _signals_raise():
         found = collect(inputs, exclude=out)
         total = len(found.sources)
+        probe = folder.work_dir / f"shared-{secrets.token_hex(8)}" if options.scheduler else None
         settings = WorkSettings(pack=options.pack, pages=options.pages, letters=options.letters,
                                 out_dir=None if options.scheduler else str(out),
+                                shared_out=(str(out.resolve()), str(probe.resolve())) if probe else None,
                                 letter_settings=options.letter_settings)
         # The backend first: a cluster that cannot be reached leaves the last run's results untouched.
         with make_executor(settings, jobs=options.jobs, cache_dir=str(folder.work_dir), timeout=options.timeout,
                            memory_mb=options.memory_mb, scheduler=options.scheduler,
                            ship_bytes=options.ship_bytes) as executor:
             folder.begin(_placeholder() if options.pages else None)
+            if probe is not None:
+                probe.write_text("nianbao\n", encoding="utf-8")    # what remote workers look for
             ledger = folder.ledger
             ledger.add_tasks(found.sources, output_names(found.sources))
             found.sources = []                      # from here on the ledger holds them

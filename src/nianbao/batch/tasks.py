@@ -27,6 +27,9 @@ class WorkSettings:
     pages: bool = True
     letters: bool = True
     out_dir: str | None = None       # workers write pages here; None: pages travel back as bytes (Dask)
+    # Dask: (output folder, probe file). A worker that sees this run's probe file sees the output
+    # folder too (a shared mount at the same path, or the same machine): it writes its pages there.
+    shared_out: tuple[str, str] | None = None
     letter_settings: Any = None      # nianbao.settings.LetterSettings: sender, reference… set once per campaign
     letter_formats: tuple[str, ...] = ("html", "docx")
 

@@ -165,12 +165,28 @@ def _evaluate(task: ReadTask, settings: WorkSettings, report, previous, identity
     return outcome
 
 
+_SHARED_OUT: dict[str, bool] = {}
+
+
+def _out_dir(settings: WorkSettings) -> str | None:
+    """Where this worker writes pages and letters itself; None: they travel back with the result."""
+    if settings.out_dir is not None:
+        return settings.out_dir
+    if settings.shared_out is None:
+        return None
+    folder, probe = settings.shared_out
+    if probe not in _SHARED_OUT:            # looked at once per run and worker process
+        _SHARED_OUT[probe] = os.path.isfile(probe)
+    return folder if _SHARED_OUT[probe] else None
+
+
 def _write_letters(outcome: ReportOutcome, settings: WorkSettings, name: str, result, pack, today) -> None:
     """The report's letter in every format, signed as the campaign's settings say (nothing when the
     report has nothing to put to the agency: only supervisor remarks, or nothing at all)."""
     from ..outputs.letter import write_letters
-    if settings.out_dir is not None:
-        files = write_letters(result, pack, settings.letter_settings, settings.out_dir, name,
+    out_dir = _out_dir(settings)
+    if out_dir is not None:
+        files = write_letters(result, pack, settings.letter_settings, out_dir, name,
                               settings.letter_formats, today=today)
     else:                                   # a remote worker: the files travel back as bytes
         import tempfile
@@ -185,9 +201,11 @@ def _write_letters(outcome: ReportOutcome, settings: WorkSettings, name: str, re
 
 
 def _emit(outcome: ReportOutcome, settings: WorkSettings, rel: str, text: str) -> None:
-    """Write an output beside the others (local workers), or send it back to the parent (remote ones)."""
-    if settings.out_dir is not None:
-        atomic_write_text(Path(settings.out_dir) / rel, text)
+    """Write an output beside the others (local workers, remote ones that see the output folder),
+    or send it back to the parent."""
+    out_dir = _out_dir(settings)
+    if out_dir is not None:
+        atomic_write_text(Path(out_dir) / rel, text)
     else:
         outcome.files[rel] = text.encode("utf-8")
 

@@ -4,9 +4,11 @@ Workers on other machines read each input from the same path (a shared
 folder mounted alike everywhere) or, with `--ship-bytes`, from the bytes the
 parent sends with the task. A parsed report stays in the cluster's memory
 (the value of its phase-1 future) until every phase-2 task that needs it
-has run; only compact identities and results travel back. Pages and letters
-travel back as bytes and the parent writes them, so the output folder need
-not be shared. A worker that dies is retried by Dask on another worker;
+has run; only compact identities and results travel back. A worker that sees
+the output folder (the same machine, or a shared mount at the same path: it
+looks for this run's probe file there) writes pages and letters into it itself;
+elsewhere they travel back as bytes and the parent writes them, so the output
+folder need not be shared. A worker that dies is retried by Dask on another worker;
 a task that has killed several workers becomes the file's unreadable result.
 """
 from __future__ import annotations
