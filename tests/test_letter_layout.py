@@ -188,3 +188,44 @@ def test_printed_html_letter_has_the_same_format(letters, tmp_path):
 def test_letter_files_are_written_atomically_and_only_them(letters):
     out, files = letters
     assert sorted(os.listdir(out / "letters")) == ["hongze.docx", "hongze.html"]
+
+
+def test_letters_start_from_one_blank_document_and_stay_independent(tmp_path, monkeypatch):
+    """Every Word letter starts from a copy of one styled blank document (built once per process): a
+    letter is byte for byte the letter built from a fresh document, and no letter carries another's text
+    or python-docx's template extras (a Word 2010 styles copy, a thumbnail of some other document)."""
+    import io
+    import zipfile
+
+    from nianbao.outputs import letter_docx
+    from nianbao.outputs.letter import letter_context
+
+    pack = load_pack("gov-2021")
+    ctxs = []
+    for name, agency in (("one", "甲县人民政府"), ("two", "乙区人民政府")):
+        report = read_report(str(real_path("huaian-hongze-2024.pdf")))
+        result = check_report(report, pack)
+        ctx = letter_context(result, pack, dt.date(2026, 3, 2), None)
+        ctx["blocks"] = [dict(b, text=b["text"].replace("淮安市洪泽区人民政府", agency)) for b in ctx["blocks"]]
+        ctxs.append(ctx)
+
+    def parts(doc) -> dict[str, bytes]:
+        buf = io.BytesIO()
+        doc.save(buf)
+        with zipfile.ZipFile(buf) as z:
+            return {n: z.read(n) for n in z.namelist()}
+
+    first, second = (parts(letter_docx.build_letter_docx(c)) for c in ctxs)
+    assert "甲县人民政府".encode() in first["word/document.xml"]
+    assert "甲县人民政府".encode() not in second["word/document.xml"]
+    assert not any("stylesWithEffects" in n or "thumbnail" in n for n in first)
+    assert b"stylesWithEffects" not in first["word/_rels/document.xml.rels"]
+
+    def fresh():          # what the copy stands for: the blank built anew, not copied
+        doc = docx.Document()
+        letter_docx._drop_template_extras(doc)
+        letter_docx._styles(doc)
+        letter_docx._page_setup(doc)
+        return doc
+    monkeypatch.setattr(letter_docx, "blank_document", fresh)
+    assert parts(letter_docx.build_letter_docx(ctxs[1])) == second
