@@ -43,8 +43,6 @@ def warm(pack: str | None) -> None:
     checker = _checker(pack)
     from .. import engine  # noqa: F401  (imported here: a worker short of memory may not manage it)
     from ..outputs import letter  # noqa: F401  (and not again in every fresh worker)
-    from ..outputs.letter_docx import blank_document
-    blank_document()                                # the Word letters' blank, built once here
     from ..outputs.pages import _env
     _env().get_template("report_page.html")         # compiled once here, inherited by every worker
     if pack is None:
