@@ -11,7 +11,8 @@ and the targets: pairing <= 1.1x no-pairing; --jobs 2 >= 1.8x --jobs 1; time lin
 memory flat from the smallest to the largest size. Peak RSS is each process's VmHWM, polled from /proc.
 
 Usage: .venv/bin/python benchmarks/batch_scale.py [--sizes 1000,10000] [--large-only-jobs2] [--no-dask]
-                                                  [--rounds N] [--years 1|2] [--only BACKEND:JOBS:PAIRING]
+                                                  [--rounds N] [--years 1|2] [--pairs copied|revised]
+                                                  [--only BACKEND:JOBS:PAIRING]
 """
 from __future__ import annotations
 
@@ -42,9 +43,26 @@ def _seed_agency(text: str) -> str:
     raise SystemExit("a seed without an agency name")
 
 
-def generate(folder: Path, count: int, seed: int = 7, years: int = 2) -> None:
+_SECTION5 = re.compile(r"(?ms)^(?:#+\s*)?五、存在的主要问题及改进情况\n(.*?)(?=^(?:#+\s*)?六、)")
+_NORMATIVE = re.compile(r"(?m)^(行政规范性文件\t(\d+)\t(\d+)\t)(\d+)")
+
+
+def _revised_last_year(text: str, other: str) -> str:
+    """Last year's report as an agency would have written it: its own section 5 (here: another seed's),
+    and the 规范性文件 in force then that this year's figures carry on from."""
+    found = _SECTION5.search(other)
+    if found:
+        text = _SECTION5.sub(lambda m: m.group(0).replace(m.group(1), found.group(1)), text, count=1)
+    return _NORMATIVE.sub(lambda m: f"{m.group(1)}{max(0, int(m.group(4)) - int(m.group(2)) + int(m.group(3)))}",
+                          text, count=1)
+
+
+def generate(folder: Path, count: int, seed: int = 7, years: int = 2, pairs: str = "copied") -> None:
     """`count` text reports: agency k gets the seed's report for its year and the year before
-    (`years=1`: one report per agency, nothing to pair: what the pairing machinery alone costs)."""
+    (`years=1`: one report per agency, nothing to pair: what the pairing machinery alone costs).
+    `pairs="copied"`: last year's report is this year's with other figures (every pair finds section 5
+    copied and a carried figure that does not add up: the worst case); `"revised"`: last year's has
+    its own section 5 and the carried figure adds up."""
     rng = random.Random(seed)
     seeds = sorted((CORPUS / "seeds").glob("*.txt"))
     if not seeds:
@@ -54,6 +72,8 @@ def generate(folder: Path, count: int, seed: int = 7, years: int = 2) -> None:
     for i in range(count):
         agency_no, shift = divmod(i, 2) if years == 2 else (i, 0)
         text, place = texts[agency_no % len(texts)]
+        if shift and pairs == "revised":
+            text = _revised_last_year(text, texts[(agency_no + 1) % len(texts)][0])
         a, b, c = (_CHARS[(agency_no // len(_CHARS) ** k) % len(_CHARS)] for k in range(3))
         name = f"{a}{b}{c}{place[-1]}"
         body = text.replace(place, name)
@@ -129,6 +149,9 @@ def main() -> None:
                     help="run the configurations this many times, interleaved; figures are medians")
     ap.add_argument("--years", type=int, choices=(1, 2), default=2,
                     help="reports per agency: 2 (this year and last: pairs to find) or 1 (nothing to pair)")
+    ap.add_argument("--pairs", choices=("copied", "revised"), default="copied",
+                    help="last year's report: this year's with other figures (copied: the worst case) or "
+                         "with its own section 5 and carried figures that add up (revised)")
     ap.add_argument("--only", default=None, metavar="BACKEND:JOBS:PAIRING",
                     help="run one configuration at every size, e.g. local:2:yes (parent memory from small to large)")
     args = ap.parse_args()
@@ -148,7 +171,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nianbao-scale-") as tmp:
         for n in sizes:
             folder = Path(tmp) / f"in-{n}"
-            generate(folder, n, years=args.years)
+            generate(folder, n, years=args.years, pairs=args.pairs)
             configs = [("local", 1, True), ("local", 1, False), ("local", 2, True), ("local", 2, False)]
             if args.large_only_jobs2 and n != sizes[0]:
                 configs = [("local", 2, True), ("local", 2, False)]
