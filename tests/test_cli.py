@@ -40,3 +40,14 @@ def test_each_command_builds_the_same_parser_alone_as_in_the_whole_command_line(
         assert ([a.option_strings for a in alone[name]._actions] == [a.option_strings for a in full._actions]), name
     assert len(commands(build_parser("check"))) == 1
     assert set(commands(build_parser("no-such-command"))) == set(whole)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["rules", "--help"], ["serve", "--help"]])
+def test_help_headings_end_in_a_chinese_colon(capsys, args):
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    out = capsys.readouterr().out
+    assert stop.value.code == 0 and out.startswith("用法：")
+    assert "\n位置参数：\n" in out or "\n选项：\n" in out
+    headings = [line for line in out.splitlines() if line and not line[0].isspace() and line.endswith((":", "："))]
+    assert headings and all(h.endswith("：") for h in headings), headings

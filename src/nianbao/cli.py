@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import traceback
 
@@ -19,6 +20,13 @@ from .terminal import safe_line, shown_error
 class _Formatter(argparse.HelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):  # "用法：" where argparse prints "usage: "
         return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def format_help(self) -> str:
+        # argparse ends each section heading with an ASCII colon ("选项:"); Chinese text takes "：".
+        return _HEADING_COLON.sub(r"\1：", super().format_help())
+
+
+_HEADING_COLON = re.compile(r"(?m)^(\S[^\n]*):$")    # a line at the margin that ends in ":": a heading
 
 
 class _Parser(argparse.ArgumentParser):
