@@ -229,3 +229,12 @@ def test_letters_start_from_one_blank_document_and_stay_independent(tmp_path, mo
         return doc
     monkeypatch.setattr(letter_docx, "blank_document", fresh)
     assert parts(letter_docx.build_letter_docx(ctxs[1])) == second
+
+    # The parts the blank holds as bytes (styles, settings…) read back as Word's parts again.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in second.items():
+            z.writestr(name, data)
+    reopened = docx.Document(io.BytesIO(buf.getvalue()))
+    assert reopened.styles["Normal"].font.size == docx.shared.Pt(16)
+    assert reopened.settings.odd_and_even_pages_header_footer

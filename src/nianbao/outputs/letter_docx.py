@@ -185,6 +185,30 @@ def _drop_template_extras(doc: Any) -> None:
                 del owner.rels[rel.rId]          # what Part.drop_rel does; the package has no drop_rel
 
 
+# Parts a letter never changes once the blank is styled and set up (a letter writes only the body,
+# the first-page header and footer and the document properties).
+_SETTLED = ("/styles", "/theme", "/numbering", "/fontTable", "/webSettings", "/settings")
+
+
+def _freeze_settled_parts(doc: Any) -> None:
+    """Hold those parts as their serialised bytes: a letter then neither copies their XML trees
+    (styles.xml alone is 350 KB) nor serialises them again when it is saved. The bytes are what
+    saving the live part would write. (Swaps the target of the document's relationships in place,
+    keeping their ids and order; should python-docx rename those attributes, the live parts are
+    simply written as before.)"""
+    from docx.opc.part import Part
+
+    rels = doc.part.rels
+    for rId, rel in rels.items():
+        part = rel.target_part if not rel.is_external else None
+        if part is None or not rel.reltype.endswith(_SETTLED) or part.rels:
+            continue
+        frozen = Part(part.partname, part.content_type, part.blob, part.package)
+        if hasattr(rel, "_target") and rId in getattr(rels, "_target_parts_by_rId", {}):
+            rel._target = frozen
+            rels._target_parts_by_rId[rId] = frozen
+
+
 def blank_document() -> Any:
     """A styled, page-set-up document without a letter in it: built once per process, and every letter
     starts from a copy (python-docx parses its whole default template for each new document: a third of
@@ -196,6 +220,7 @@ def blank_document() -> Any:
             _drop_template_extras(doc)
             _styles(doc)
             _page_setup(doc)
+            _freeze_settled_parts(doc)
             _BLANK = doc
         return copy.deepcopy(_BLANK)
 
