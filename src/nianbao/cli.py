@@ -71,8 +71,6 @@ _USAGE_ERRORS = [
 
 
 def _usage_error_cn(message: str) -> str:
-    import re
-
     for pattern, say in _USAGE_ERRORS:
         m = re.fullmatch(pattern, message, flags=re.S)
         if m:

@@ -60,12 +60,11 @@ class RunLedger:
             last = rows[-1][0]
 
     # -- tasks -------------------------------------------------------------------------
-    def add_tasks(self, sources: list[str], names: dict[str, str]) -> int:
+    def add_tasks(self, sources: list[str], names: dict[str, str]) -> None:
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT INTO tasks VALUES (?, ?, ?)",
                                  ((i, s, names[s]) for i, s in enumerate(sources)))
-        return len(sources)
 
     def task(self, seq: int) -> ReadTask:
         source, name = self._db.execute("SELECT source, name FROM tasks WHERE seq = ?", (seq,)).fetchone()

@@ -34,8 +34,8 @@ class WorkSettings:
     letter_formats: tuple[str, ...] = ("html", "docx")
 
 
-# The parent holds a ReadTask, an Identity and (with pairing) an EvalTask for every report of a run:
-# slots keep each to a fraction of a dict-backed instance, so the parent's memory stays nearly flat.
+# Made by the thousand (one of each per report and phase, from the run's ledger) and sent to the
+# workers: slots keep each to a fraction of a dict-backed instance.
 @dataclass(frozen=True, slots=True)
 class ReadTask:
     """Phase 1 (or the one phase without pairing): read one input file."""
