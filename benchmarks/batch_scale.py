@@ -9,6 +9,8 @@ configuration and prints, side by side:
 
 and the targets: pairing <= 1.1x no-pairing; --jobs 2 >= 1.8x --jobs 1; time linear and parent
 memory flat from the smallest to the largest size. Peak RSS is each process's VmHWM, polled from /proc.
+CPU s is the parent's and its local workers' CPU time; sys s the part of it spent in the kernel (file
+creation mostly). Each run writes into a fresh folder; they are all removed after the size's last run.
 
 Usage: .venv/bin/python benchmarks/batch_scale.py [--sizes 1000,10000] [--large-only-jobs2] [--no-dask]
                                                   [--rounds N] [--years 1|2] [--pairs copied|revised]
@@ -20,6 +22,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -130,8 +133,8 @@ def run(folder: Path, out: Path, jobs: int, pairing: bool, scheduler: str | None
     if proc.returncode not in (0, 1):
         raise SystemExit(f"nianbao failed ({proc.returncode}): {err[-2000:]}")
     # CPU seconds of the parent and of the local workers it reaped (a loaded machine inflates wall time).
-    return {"seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime, "parent": parent / 1024,
-            "workers": workers / 1024}
+    return {"seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime, "sys": usage.ru_stime,
+            "parent": parent / 1024, "workers": workers / 1024}
 
 
 def _median(results: list[dict]) -> dict:
@@ -167,7 +170,7 @@ def main() -> None:
     rows: dict[tuple, dict] = {}
     runs: dict[tuple, list[dict]] = {}
     print(f"{'reports':>7} {'backend':>7} {'jobs':>4} {'pairing':>7} {'seconds':>8} {'reports/s':>9} {'CPU s':>7} "
-          f"{'parent MiB':>10} {'worker MiB':>10}", flush=True)
+          f"{'sys s':>6} {'parent MiB':>10} {'worker MiB':>10}", flush=True)
     with tempfile.TemporaryDirectory(prefix="nianbao-scale-") as tmp:
         for n in sizes:
             folder = Path(tmp) / f"in-{n}"
@@ -180,15 +183,21 @@ def main() -> None:
             if args.only:
                 backend, jobs, pairing = args.only.split(":")
                 configs = [(backend, int(jobs), pairing == "yes")]
-            for backend, jobs, pairing in configs * args.rounds:
-                out = Path(tmp) / f"out-{n}-{backend}-{jobs}-{pairing}"
+            outs = []
+            for i, (backend, jobs, pairing) in enumerate(configs * args.rounds):
+                # A fresh folder each run, all removed only after the size's last run: a file system
+                # that must skip recently deleted inodes (ext4 without a journal does, for 5-35 s) would
+                # otherwise charge each run for the previous run's clean-up.
+                out = Path(tmp) / f"out-{n}-{backend}-{jobs}-{pairing}-{i}"
+                outs.append(out)
                 r = run(folder, out, jobs, pairing, cluster.scheduler_address if backend == "dask" else None)
                 runs.setdefault((n, backend, jobs, pairing), []).append(r)
                 rows[(n, backend, jobs, pairing)] = _median(runs[(n, backend, jobs, pairing)])
                 worker = f"{r['workers']:10.1f}" if backend == "local" else f"{'(cluster)':>10}"
                 print(f"{n:>7} {backend:>7} {jobs:>4} {'yes' if pairing else 'no':>7} {r['seconds']:8.1f} "
-                      f"{n / r['seconds']:9.1f} {r['cpu']:7.1f} {r['parent']:10.1f} {worker}", flush=True)
-                import shutil
+                      f"{n / r['seconds']:9.1f} {r['cpu']:7.1f} {r['sys']:6.1f} {r['parent']:10.1f} {worker}",
+                      flush=True)
+            for out in outs:
                 shutil.rmtree(out, ignore_errors=True)
             shutil.rmtree(folder, ignore_errors=True)
     if cluster is not None:
@@ -198,7 +207,7 @@ def main() -> None:
         print(f"medians of {args.rounds} interleaved rounds:")
         for (n, backend, jobs, pairing), r in rows.items():
             print(f"{n:>7} {backend:>7} {jobs:>4} {'yes' if pairing else 'no':>7} {r['seconds']:8.1f} "
-                  f"{n / r['seconds']:9.1f} {r['cpu']:7.1f} {r['parent']:10.1f}")
+                  f"{n / r['seconds']:9.1f} {r['cpu']:7.1f} {r['sys']:6.1f} {r['parent']:10.1f}")
     for n in sizes:
         if (n, "local", 2, False) in rows and (n, "local", 2, True) in rows:
             ratio = rows[(n, "local", 2, True)]["seconds"] / rows[(n, "local", 2, False)]["seconds"]

@@ -23,6 +23,8 @@ CREATE TABLE tasks (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, name TEXT NOT
 CREATE TABLE identities (seq INTEGER PRIMARY KEY, agency_key TEXT, year INTEGER, template TEXT,
                          sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime REAL NOT NULL);
 CREATE INDEX identities_agency ON identities (agency_key, seq);
+CREATE TABLE stored (seq INTEGER PRIMARY KEY, segment TEXT NOT NULL, offset INTEGER NOT NULL,
+                     length INTEGER NOT NULL);
 CREATE TABLE pairs (seq INTEGER PRIMARY KEY, previous INTEGER NOT NULL);
 CREATE TABLE users (seq INTEGER PRIMARY KEY, count INTEGER NOT NULL);
 CREATE TABLE notes (seq INTEGER PRIMARY KEY, note TEXT NOT NULL);
@@ -75,10 +77,17 @@ class RunLedger:
             yield ReadTask(seq, source, name)
 
     # -- identities and pairing ---------------------------------------------------------
-    def add_identity(self, seq: int, identity: Identity) -> None:
+    def add_identity(self, seq: int, identity: Identity, stored: tuple[str, int, int] | None = None) -> None:
+        """A report read in phase 1; `stored`: where a local worker keeps it parsed (spool.Stored)."""
         self._db.execute("INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (seq, identity.agency_key, identity.year, identity.template, identity.sha256,
                           identity.size, identity.mtime))
+        if stored is not None:
+            self._db.execute("INSERT OR REPLACE INTO stored VALUES (?, ?, ?, ?)", (seq, *stored))
+
+    def stored(self, seq: int) -> tuple[str, int, int] | None:
+        row = self._db.execute("SELECT segment, offset, length FROM stored WHERE seq = ?", (seq,)).fetchone()
+        return tuple(row) if row else None
 
     def identity(self, seq: int) -> Identity:
         row = self._db.execute("SELECT agency_key, year, template, sha256, size, mtime FROM identities "
@@ -134,13 +143,17 @@ class RunLedger:
         """Phase 2's tasks in input order, made as they are taken."""
         for row in self._stream(
                 "SELECT i.seq, t.source, t.name, i.agency_key, i.year, i.template, i.sha256, i.size, i.mtime, "
-                "p.previous, pt.source, pt.name, pi.template FROM identities i JOIN tasks t ON t.seq = i.seq "
+                "p.previous, pt.source, pt.name, pi.template, s.segment, s.offset, s.length, "
+                "ps.segment, ps.offset, ps.length FROM identities i JOIN tasks t ON t.seq = i.seq "
                 "LEFT JOIN pairs p ON p.seq = i.seq LEFT JOIN tasks pt ON pt.seq = p.previous "
-                "LEFT JOIN identities pi ON pi.seq = p.previous", "i.seq"):
-            seq, source, name, *ident, prev, prev_source, prev_name, prev_template = row
+                "LEFT JOIN identities pi ON pi.seq = p.previous LEFT JOIN stored s ON s.seq = i.seq "
+                "LEFT JOIN stored ps ON ps.seq = p.previous", "i.seq"):
+            seq, source, name, *ident, prev, prev_source, prev_name, prev_template = row[:13]
+            stored, prev_stored = row[13:16], row[16:19]
             previous = ReadTask(prev, prev_source, prev_name) if prev is not None else None
-            yield EvalTask(ReadTask(seq, source, name), previous, prev_template if previous else None), \
-                Identity(*ident)
+            yield EvalTask(ReadTask(seq, source, name), previous, prev_template if previous else None,
+                           stored if stored[0] is not None else None,
+                           prev_stored if previous and prev_stored[0] is not None else None), Identity(*ident)
 
     def evaluated(self, seq: int) -> list[int]:
         """`seq` was evaluated: the parsed reports no task needs any more (itself, last year's)."""

@@ -182,11 +182,11 @@ def _paired(executor, ledger, total: int, reading: Callable[[int, int], None] | 
         if read.failed is not None:
             yield read.failed
         else:
-            ledger.add_identity(read.seq, read.identity)
+            ledger.add_identity(read.seq, read.identity, read.stored)
     ledger.pair()
     for outcome in executor.evaluate(ledger.evaluations()):   # tasks made as the executor takes them
         for seq in ledger.evaluated(outcome.seq):
-            executor.release(seq)
+            executor.release(seq, ledger.stored(seq))
         yield outcome
 
 

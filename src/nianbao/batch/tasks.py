@@ -65,6 +65,7 @@ class ReadOutcome:
     seq: int
     identity: Identity | None
     failed: "ReportOutcome | None" = None   # set when the file could not be read: nothing to evaluate
+    stored: tuple[str, int, int] | None = None   # local workers: where the parsed report waits (spool.Stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,8 @@ class EvalTask:
     read: ReadTask
     previous: ReadTask | None = None
     previous_template: str | None = None     # template last year's report was parsed with
+    stored: tuple[str, int, int] | None = None            # local workers: spool.Stored of `read`
+    previous_stored: tuple[str, int, int] | None = None   # … and of `previous`
 
 
 @dataclass

@@ -6,7 +6,7 @@ per worker process. Nothing here raises for a bad file: a file that cannot
 be read becomes a result holding the pack's `parse.unreadable` finding.
 
 Phase 1 (`read_phase`) reads and parses a file once, keeps the parsed Report
-(pickled into the run's private cache folder, or held by Dask) and answers
+(appended to this worker's spool file in the run's private folder, or held by Dask) and answers
 with its compact `Identity`; phase 2 (`evaluate_phase`) evaluates it with
 last year's parsed report where the parent paired one. Without pairing,
 `check_phase` does both in one task.
@@ -211,28 +211,33 @@ def _emit(outcome: ReportOutcome, settings: WorkSettings, rel: str, text: str) -
 
 
 # ---------------------------------------------------------------------------
-# Local workers: the parsed report is kept in the run's private cache folder
-def cache_file(cache_dir: str, seq: int) -> str:
-    return os.path.join(cache_dir, f"{seq}.pickle")
+# Local workers: the parsed report waits in this worker's spool file (spool.py)
+_SPOOLS: dict[str, Any] = {}
 
 
 def read_phase(task: ReadTask, settings: WorkSettings, cache_dir: str) -> ReadOutcome:
+    from .spool import SpoolWriter
+
     def work() -> ReadOutcome:
         report, identity = _read(task, settings)
-        with open(cache_file(cache_dir, task.seq), "wb") as fh:
-            pickle.dump(report, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        return ReadOutcome(task.seq, identity)
+        writer = _SPOOLS.get(cache_dir)
+        if writer is None:
+            writer = _SPOOLS[cache_dir] = SpoolWriter(cache_dir)
+        return ReadOutcome(task.seq, identity, stored=tuple(writer.put(report)))
     outcome = _guarded(task, settings, work)
     return outcome if isinstance(outcome, ReadOutcome) else ReadOutcome(task.seq, None, outcome)
 
 
 def evaluate_phase(task: EvalTask, settings: WorkSettings, cache_dir: str, identity: Identity) -> ReportOutcome:
-    def load(read: ReadTask):
-        with open(cache_file(cache_dir, read.seq), "rb") as fh:
-            return pickle.load(fh)
+    from .spool import Stored, load as load_stored
+
+    def load(stored):
+        if stored is None:
+            raise OSError("no stored copy")
+        return load_stored(cache_dir, Stored(*stored))
 
     def work() -> ReportOutcome:
-        report = load(task.read)
+        report = load(task.stored)
         return _evaluate(task.read, settings, report, _previous(task, settings, report, load), identity)
     return _guarded(task.read, settings, work)
 
@@ -245,7 +250,7 @@ def _previous(task: EvalTask, settings: WorkSettings, report, load):
     template = _checker(settings.pack).pack_for(report).template.version
     if task.previous_template == template:
         try:
-            return load(task.previous)
+            return load(task.previous_stored)
         except OSError:
             pass          # phase 1's copy went away: read the file again
     return task.previous.source

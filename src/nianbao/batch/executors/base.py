@@ -36,8 +36,8 @@ class Executor(abc.ABC):
     def check(self, tasks: Iterable[ReadTask]) -> Iterator[ReportOutcome]:
         """Read and evaluate in one task per file (no pairing)."""
 
-    def release(self, seq: int) -> None:
-        """The parsed report `seq` is no longer needed by any task."""
+    def release(self, seq: int, stored: tuple[str, int, int] | None = None) -> None:
+        """The parsed report `seq` is no longer needed by any task (`stored`: where phase 1 kept it)."""
 
     @abc.abstractmethod
     def close(self) -> None:

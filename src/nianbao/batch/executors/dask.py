@@ -107,7 +107,7 @@ class DaskExecutor(Executor):
             return failed_check(task, self.settings, reason) if reason else future.result()
         return stream(tasks, submit, self._wait, outcome, self.window)
 
-    def release(self, seq: int) -> None:
+    def release(self, seq: int, stored: tuple[str, int, int] | None = None) -> None:
         self._parsed.pop(seq, None)      # the last reference: Dask frees the parsed report
 
     def close(self) -> None:

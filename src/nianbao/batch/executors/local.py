@@ -23,6 +23,7 @@ from typing import Iterable, Iterator
 from ..tasks import WORKER_DIED, EvalTask, Identity, ReadOutcome, ReadTask, ReportOutcome, WorkSettings, worker_timeout
 from .. import worker
 from ..folder import close_inherited_locks
+from ..spool import SpoolFiles
 from .base import Executor, failed_check, failed_read, stream
 
 DEFAULT_MEMORY_MB = 1024
@@ -80,6 +81,7 @@ class LocalExecutor(Executor):
 
         worker.warm(settings.pack)
         self.jobs, self.timeout, self.cache_dir = jobs, timeout or None, cache_dir
+        self._spools = SpoolFiles(cache_dir)       # phase 1's spool files, deleted once evaluated
         context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         self._pool = WorkerPool(jobs, context, max_tasks=MAX_TASKS, initializer=_init_worker,
                                 initargs=(memory_mb,))
@@ -115,8 +117,11 @@ class LocalExecutor(Executor):
         return stream(items, submit, self._wait, outcome, window=self.jobs * 4)
 
     def read(self, tasks: Iterable[ReadTask]) -> Iterator[ReadOutcome]:
-        return self._run(tasks, worker.read_phase, lambda t: (t, self.settings, self.cache_dir),
-                         lambda t, reason: failed_read(t, self.settings, reason))
+        for outcome in self._run(tasks, worker.read_phase, lambda t: (t, self.settings, self.cache_dir),
+                                 lambda t, reason: failed_read(t, self.settings, reason)):
+            self._spools.stored(outcome.stored)
+            yield outcome
+        self._spools.written()
 
     def evaluate(self, tasks: Iterable[tuple[EvalTask, Identity]]) -> Iterator[ReportOutcome]:
         return self._run(tasks, worker.evaluate_phase, lambda ti: (ti[0], self.settings, self.cache_dir, ti[1]),
@@ -126,11 +131,8 @@ class LocalExecutor(Executor):
         return self._run(tasks, worker.check_phase, lambda t: (t, self.settings),
                          lambda t, reason: failed_check(t, self.settings, reason))
 
-    def release(self, seq: int) -> None:
-        try:
-            os.unlink(worker.cache_file(self.cache_dir, seq))
-        except OSError:
-            pass
+    def release(self, seq: int, stored: tuple[str, int, int] | None = None) -> None:
+        self._spools.release(stored)
 
     def close(self) -> None:
         if not self._closed:
