@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import real_path
 from nianbao.cli import main
@@ -173,3 +175,16 @@ def test_a_hostile_megabyte_is_compared_in_bounded_time():
     assert time.perf_counter() - started < 10
     assert sum(len(s.text) for s in found.sentences) <= MAX_CHARS
     assert found.share == 100.0 and rows[0].kind == "same"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("政府信息公开２０２４年 　\n\t，。：1234567890①²\x1cabc"), max_size=200))
+def test_last_years_text_is_normalised_as_each_sentence_is(text):
+    """Last year's text loses exactly what a sentence's key loses (spaces, digits), and every kept
+    character points back to where the text prints it: matches are located in the original."""
+    from nianbao.textcompare import _IGNORED, _normalised
+
+    key, where = _normalised(text)
+    assert key == _IGNORED.sub("", text)
+    assert len(where) == len(key) and where == sorted(set(where))
+    assert all(text[at] == ch for at, ch in zip(where, key))

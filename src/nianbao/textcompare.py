@@ -35,6 +35,7 @@ MAX_SENTENCE = 200
 
 _SENTENCE_END = regex.compile(r"[。！？；：!?;:\n]+")
 _IGNORED = regex.compile(r"[\s\d０-９]+")
+_PUNCTUATION = regex.compile(r"\p{P}+")
 # A numbered heading on a line of its own: （四）政府信息公开平台建设情况 / 二、主动公开 (no comma inside).
 _HEADING = regex.compile(r"[（(]?[一二三四五六七八九十]{1,3}[）)、．.][^，,；;。]{0,24}[。：:]?")
 
@@ -129,21 +130,26 @@ def _add_one(out: list[Sentence], text: str, start: int, end: int) -> None:
         return
     lead = len(piece) - len(piece.lstrip())
     key = _IGNORED.sub("", stripped)
-    if key and not regex.fullmatch(r"\p{P}+", key):
+    if key and not _PUNCTUATION.fullmatch(key):
         heading = _HEADING.fullmatch(stripped) is not None and (end >= len(text) or text[end - 1] in "\n。：:")
         out.append(Sentence(stripped, start + lead, start + lead + len(stripped), key, heading))
 
 
 def _normalised(text: str) -> tuple[str, list[int]]:
-    """The text without digits and spaces, and for each kept character its offset in `text`."""
-    chars: list[str] = []
+    """The text without digits and spaces (what a sentence's key leaves out), and for each kept
+    character its offset in `text`."""
+    pieces: list[str] = []
     where: list[int] = []
-    for i, ch in enumerate(text):
-        if ch.isspace() or ch.isdigit():
-            continue
-        chars.append(ch)
-        where.append(i)
-    return "".join(chars), where
+    kept = 0
+    for m in _IGNORED.finditer(text):
+        if m.start() > kept:
+            pieces.append(text[kept:m.start()])
+            where.extend(range(kept, m.start()))
+        kept = m.end()
+    if kept < len(text):
+        pieces.append(text[kept:])
+        where.extend(range(kept, len(text)))
+    return "".join(pieces), where
 
 
 @lru_cache(maxsize=256)
