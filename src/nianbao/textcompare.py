@@ -152,7 +152,10 @@ def _normalised(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), where
 
 
-@lru_cache(maxsize=256)
+# The rules and the audit page of one report compare the same texts several times; nothing carries
+# over to the next report, and 256 kept comparisons were 13,000 objects a batch worker's collector
+# walked again and again.
+@lru_cache(maxsize=32)
 def compare(text: str, previous: str, similarity: float = SIMILARITY) -> Comparison:
     """Each sentence of `text` matched (or not) against last year's `previous` text."""
     text, previous = text[:MAX_CHARS], previous[:MAX_CHARS]
