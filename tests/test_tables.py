@@ -227,3 +227,77 @@ def test_a_reviewers_verdict_is_shown(tmp_path):
     assert [r["审核结论"].value for r in rows] == ["已复核：需整改", "已复核：无问题"]
     assert [r["检查结论"].value for r in rows] == ["有警告", "未发现问题"]
     assert rows[0]["审核页面"].hyperlink.target == "reports/a.html" and rows[1]["审核页面"].value is None
+
+
+# ---------------------------------------------------------------------------
+# A large run: the workbook is written as results come (tables.STREAM_AFTER).
+def _report(i: int, agency: str, message: str) -> dict:
+    finding = {"rule": f"rule-{i}", "title": "检查项", "headline": "问题", "category": "table.arithmetic",
+               "severity": "error" if i % 2 else "warning", "message": message, "basis": "依据",
+               "evidence": [], "id": f"f{i}"}
+    return {"source": f"/in/{i:03d}.txt", "meta": {"agency": agency, "year": 2024},
+            "counts": {finding["severity"]: 1}, "findings": [finding]}
+
+
+def _sheet_values(path: Path) -> dict[str, list[list]]:
+    wb = load_workbook(path)
+    return {name: [[c.value for c in row] for row in wb[name].iter_rows()] for name in wb.sheetnames}
+
+
+def test_a_large_run_streams_the_workbook_with_the_first_rows_widths(tmp_path, monkeypatch):
+    from nianbao.outputs import tables
+
+    reports = [_report(i, "甲县人民政府", "表三合计与分项之和不一致。") for i in range(4)]
+    # Later reports: a longer agency name than any before (it wraps: its row grows), a formula-like
+    # message (stored as text), and a message far wider than its column's cap.
+    reports += [_report(4, "某某市某某区某某街道办事处", "=HYPERLINK(\"http://x\")"),
+                _report(5, "乙县", "很长的说明" * 40)]
+    for name, stream_after in (("whole.xlsx", 10_000), ("streamed.xlsx", 3)):
+        monkeypatch.setattr(tables, "STREAM_AFTER", stream_after)
+        writer = XlsxWriter(tmp_path / name)
+        for r in reports:
+            writer.add(r, page=f"reports/{r['source'][4:7]}.html")
+        assert (writer._book is not None) == (stream_after == 3)
+        writer.close(True)
+    assert _sheet_values(tmp_path / "streamed.xlsx") == _sheet_values(tmp_path / "whole.xlsx")
+
+    whole, streamed = load_workbook(tmp_path / "whole.xlsx"), load_workbook(tmp_path / "streamed.xlsx")
+    for name in ("问题清单", "报告汇总"):
+        a, b = whole[name], streamed[name]
+        assert b.freeze_panes == "A2" and b.auto_filter.ref == a.auto_filter.ref
+        assert b.print_title_rows == a.print_title_rows and b.page_setup.orientation == "landscape"
+        for row_a, row_b in zip(a.iter_rows(), b.iter_rows()):
+            for ca, cb in zip(row_a, row_b):
+                assert [repr(x) for x in (ca.font, ca.fill, ca.border, ca.alignment, ca.quotePrefix)] == \
+                       [repr(x) for x in (cb.font, cb.fill, cb.border, cb.alignment, cb.quotePrefix)]
+                assert (ca.hyperlink.target if ca.hyperlink else None) == \
+                       (cb.hyperlink.target if cb.hyperlink else None)
+    # The agency column keeps the width of the first three reports; the long name wraps in it.
+    ws, column = streamed["报告汇总"], "B"
+    width = ws.column_dimensions[column].width
+    assert width < whole["报告汇总"].column_dimensions[column].width
+    assert width == round(tables.display_width("甲县人民政府") + 1.5, 1)
+    long_row = 6                                        # header, then reports 0-4
+    assert ws[f"{column}{long_row}"].value == "某某市某某区某某街道办事处"
+    lines = tables.wrapped_lines("某某市某某区某某街道办事处", width)
+    assert lines > 1 and ws.row_dimensions[long_row].height == lines * tables.LINE_HEIGHT + 4
+    assert streamed["问题清单"]["G6"].quotePrefix and streamed["问题清单"]["G6"].data_type == "s"
+
+
+def test_an_aborted_streamed_workbook_leaves_nothing_behind(tmp_path, monkeypatch):
+    import tempfile
+
+    from nianbao.outputs import tables
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))     # where openpyxl spools each sheet
+    monkeypatch.setattr(tables, "STREAM_AFTER", 2)
+    out = tmp_path / "out"
+    out.mkdir()
+    writer = XlsxWriter(out / "f.xlsx")
+    for i in range(5):
+        writer.add(_report(i, "甲县人民政府", "说明"), page="reports/a.html")
+    assert writer._book is not None and list(scratch.iterdir())   # the sheets are being written
+    writer.close(False)
+    assert list(out.iterdir()) == [] and list(scratch.iterdir()) == []

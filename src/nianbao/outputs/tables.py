@@ -4,9 +4,13 @@ The batch hands each report's JSON (the schema of `nianbao check --format json`)
 to `add()` as it comes and calls `close(ok)` at the end. The CSV has one row per
 finding. The XLSX has a sheet of findings (问题清单, first, with a link to each
 finding on its report's audit page) and a sheet of every report read, those
-without findings included (报告汇总). Its rows are spooled to a temporary file
-while the batch runs, so thousands of reports never sit in memory, and written
-at the end, when the widths that fit every column are known.
+without findings included (报告汇总). Thousands of reports never sit in memory:
+the first rows are spooled to a temporary file, and once `STREAM_AFTER` reports
+have come the column widths are fixed from them and every row is written into
+the workbook as it comes (a large batch does not wait a second or more at its
+end for the spreadsheet; a later, longer text wraps onto more lines, its row
+made as tall as it needs). A smaller run is written at the end, with the
+widths that fit every row.
 
 Report text is untrusted: every text cell is cleaned of the control characters
 XLSX forbids, and a text that a spreadsheet would take for a formula (starting
@@ -207,19 +211,28 @@ def wrapped_lines(text: str, width: float) -> int:
     return sum(max(1, math.ceil(display_width(line) / usable)) for line in text.split("\n"))
 
 
+# Reports after which findings.xlsx is written as results come, its column widths fixed.
+STREAM_AFTER = 200
+
+
 class _Sheet:
-    """One sheet's rows, spooled as JSON lines, with the widest text seen per column."""
+    """One sheet's rows, spooled as JSON lines, with the widest text seen per column; or, once the
+    workbook streams (`sink` set), handed on at once."""
 
     def __init__(self, columns: list[tuple[str, str, int]]):
         self.columns = columns
         self.widths = [display_width(label) + 2.5 for _, label, _ in columns]   # room for the filter button
         self.rows = 0
+        self.sink = None
         self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")
 
     def add(self, record: dict[str, Any]) -> None:
         self.rows += 1
         record = {k: clean_text(v) for k, v in record.items()}
         record["number"] = self.rows
+        if self.sink is not None:
+            self.sink(record)
+            return
         for i, (key, _, cap) in enumerate(self.columns):
             value = record.get(f"{key}_text") if key == "link" else record.get(key)
             if value not in (None, ""):
@@ -241,41 +254,73 @@ class XlsxWriter:
         self._path = path
         self._findings = _Sheet(FINDING_COLUMNS + (REVIEW_COLUMNS if reviews else []))
         self._reports = _Sheet(REPORT_COLUMNS)
+        self._book: _Book | None = None
 
     def add(self, report_json: dict[str, Any], page: str | None = None, verdict: str | None = None) -> None:
         self._reports.add(report_record(report_json, page, verdict))
         for record in finding_records(report_json, page):
             self._findings.add(record)
+        if self._book is None and self._reports.rows >= STREAM_AFTER:
+            self._book = self._open()
 
     def close(self, ok: bool = True) -> None:
         try:
             if ok:
                 with atomic_path(self._path) as tmp:
-                    self._write(tmp)
+                    if self._book is None:
+                        self._book = self._open()
+                    self._book.save(Path(tmp))
         finally:
+            if self._book is not None:
+                self._book.discard()
             self._findings.discard()
             self._reports.discard()
 
-    def _write(self, target: Path) -> None:
+    def _open(self) -> "_Book":
+        """The workbook with the column widths of the rows so far; those rows written, the next ones
+        as they come."""
+        book = _Book([(FINDING_SHEET, self._findings, "审核发现的问题", "severity"),
+                      (REPORT_SHEET, self._reports, "年报审核汇总", "conclusion")])
+        for part in book.parts:
+            for record in part.sheet.records():
+                part.row(record)
+            part.sheet.sink = part.row
+        return book
+
+
+class _Book:
+    """A write-only openpyxl workbook being filled: its sheets set up, rows appended one by one."""
+
+    def __init__(self, sheets: list[tuple[str, _Sheet, str, str]]):
         from openpyxl import Workbook
 
-        from .xlsx_links import LinkSpool, add_links
-
-        wb = Workbook(write_only=True)
+        self.wb = Workbook(write_only=True)
         styles = _Styles()
-        sheets = [(wb.create_sheet(FINDING_SHEET), self._findings, "审核发现的问题", "severity"),
-                  (wb.create_sheet(REPORT_SHEET), self._reports, "年报审核汇总", "conclusion")]
-        links = {}
-        try:
-            for ws, sheet, title, colour_key in sheets:
-                links[ws] = LinkSpool()
-                _write_sheet(ws, sheet, styles, title, colour_key=colour_key, links=links[ws])
-            wb.save(target)
-            # The hyperlinks go in after saving, from their spools (see xlsx_links: flat memory).
-            add_links(Path(target), {ws.path.lstrip("/"): spool for ws, spool in links.items()})
-        finally:
-            for spool in links.values():
-                spool.close()
+        self.parts = [_SheetWriter(self.wb.create_sheet(name), sheet, styles, title, colour_key)
+                      for name, sheet, title, colour_key in sheets]
+
+    def save(self, target: Path) -> None:
+        from .xlsx_links import add_links
+
+        for part in self.parts:
+            part.finish()
+        self.wb.save(target)
+        # The hyperlinks go in after saving, from their spools (see xlsx_links: flat memory).
+        add_links(target, {part.ws.path.lstrip("/"): part.links for part in self.parts})
+
+    def discard(self) -> None:
+        """Close the link spools, and remove what openpyxl wrote of a sheet that was never saved."""
+        for part in self.parts:
+            part.links.close()
+            writer = getattr(part.ws, "_writer", None)
+            out = getattr(writer, "out", None)
+            if out and not part.ws.closed:
+                try:
+                    part.ws.close()         # ends openpyxl's row and file generators in order
+                except Exception:           # in whatever state they were: the file goes anyway
+                    pass
+            if out:
+                Path(out).unlink(missing_ok=True)
 
 
 class _Styles:
@@ -333,39 +378,51 @@ _NUMERIC = {"number", "year", "error", "warning", "info", "total"}
 _CENTRED = _NUMERIC | {"severity", "level", "template", "conclusion", "link"}
 
 
-def _write_sheet(ws, sheet: _Sheet, st: _Styles, title: str, colour_key: str, links) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.utils import get_column_letter
+class _SheetWriter:
+    """One sheet: page set-up, column widths and header when made, then a row per record."""
 
-    last = get_column_letter(len(sheet.columns))
-    for i, width in enumerate(sheet.widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = round(width, 1)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{last}{sheet.rows + 1}"
-    ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = 9             # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0          # as many pages down as needed
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.8
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    ws.oddHeader.center.text = title
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    def __init__(self, ws, sheet: _Sheet, st: _Styles, title: str, colour_key: str):
+        from openpyxl.utils import get_column_letter
 
-    header = []
-    for _, label, _ in sheet.columns:
-        cell = WriteOnlyCell(ws, value=label)
-        cell.font, cell.fill, cell.alignment, cell.border = st.head_font, st.head_fill, st.head_align, st.border
-        header.append(cell)
-    ws.row_dimensions[1].height = LINE_HEIGHT + 6
-    ws.append(header)
-    styled = _StyledCells(ws, st)
-    for row_number, record in enumerate(sheet.records(), 2):
+        from .xlsx_links import LinkSpool
+
+        self.ws, self.sheet, self.st, self.colour_key = ws, sheet, st, colour_key
+        self.links = LinkSpool()
+        self.letters = [get_column_letter(i) for i in range(1, len(sheet.columns) + 1)]
+        self.widths = list(sheet.widths)           # fixed from here on
+        for letter, width in zip(self.letters, self.widths):
+            ws.column_dimensions[letter].width = round(width, 1)
+        ws.freeze_panes = "A2"
+        ws.print_title_rows = "1:1"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = 9             # A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0          # as many pages down as needed
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.top = ws.page_margins.bottom = 0.8
+        ws.page_margins.header = ws.page_margins.footer = 0.3
+        ws.oddHeader.center.text = title
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+        from openpyxl.cell import WriteOnlyCell
+        header = []
+        for _, label, _ in sheet.columns:
+            cell = WriteOnlyCell(ws, value=label)
+            cell.font, cell.fill, cell.alignment, cell.border = st.head_font, st.head_fill, st.head_align, st.border
+            header.append(cell)
+        ws.row_dimensions[1].height = LINE_HEIGHT + 6
+        ws.append(header)
+        self.styled = _StyledCells(ws, st)
+
+    def row(self, record: dict[str, Any]) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        ws, st = self.ws, self.st
+        row_number = record["number"] + 1
         cells, lines = [], 1
-        for column, ((key, _, _), width) in enumerate(zip(sheet.columns, sheet.widths), 1):
+        for (key, _, _), width, letter in zip(self.sheet.columns, self.widths, self.letters):
             value = record.get(key)
             font, fill, quote = st.font, None, False
             cell = WriteOnlyCell(ws)
@@ -373,7 +430,7 @@ def _write_sheet(ws, sheet: _Sheet, st: _Styles, title: str, colour_key: str, li
                 if value:
                     cell.value = record.get("link_text") or "打开"
                     cell.data_type = "s"
-                    links.add(f"{get_column_letter(column)}{row_number}", value)
+                    self.links.add(f"{letter}{row_number}", value)
                     font = st.link_font
             elif isinstance(value, str):
                 cell.value = value
@@ -382,14 +439,17 @@ def _write_sheet(ws, sheet: _Sheet, st: _Styles, title: str, colour_key: str, li
                 lines = max(lines, wrapped_lines(value, width))
             elif value is not None:
                 cell.value = value
-            if key == colour_key and record.get(f"{key}_key") in st.severity:
+            if key == self.colour_key and record.get(f"{key}_key") in st.severity:
                 fill, font = st.severity[record[f"{key}_key"]]
             if key in ("error", "warning", "info") and value:
                 fill, font = st.severity[key]
-            styled.style(cell, font, fill, st.centre if key in _CENTRED else st.wrap, quote)
+            self.styled.style(cell, font, fill, st.centre if key in _CENTRED else st.wrap, quote)
             cells.append(cell)
         ws.row_dimensions[row_number].height = lines * LINE_HEIGHT + 4
         ws.append(cells)
         # A write-only sheet writes the row (height included) at once; its dimension entry would
         # otherwise stay in memory to the end, one per row of the run.
         del ws.row_dimensions[row_number]
+
+    def finish(self) -> None:
+        self.ws.auto_filter.ref = f"A1:{self.letters[-1]}{self.sheet.rows + 1}"
