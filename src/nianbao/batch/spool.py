@@ -8,7 +8,7 @@ network shares and measurably slow even on a local disk (ext4 without a journal
 checks every recently deleted inode before reusing one). So each worker process
 appends its reports to a spool file of its own and answers with where it put
 each one (`Stored`: file name, offset, length); any worker reads one back with
-a single positioned read. A spool file is deleted once every report in it has
+one seek and one read. A spool file is deleted once every report in it has
 been evaluated (`SpoolFiles`, kept by the parent), or with the run's folder.
 """
 from __future__ import annotations
@@ -58,11 +58,9 @@ class SpoolWriter:
 
 def load(folder: str, stored: Stored) -> Any:
     """A parsed report back from its spool file. OSError when the file or its bytes are gone."""
-    fd = os.open(os.path.join(folder, os.path.basename(stored.segment)), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        data = os.pread(fd, stored.length, stored.offset)
-    finally:
-        os.close(fd)
+    with open(os.path.join(folder, os.path.basename(stored.segment)), "rb", buffering=0) as fh:
+        fh.seek(stored.offset)
+        data = fh.read(stored.length)
     if len(data) != stored.length:
         raise OSError(f"spool file {stored.segment} is shorter than expected")
     return pickle.loads(data)
