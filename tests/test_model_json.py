@@ -90,3 +90,16 @@ def test_any_report_round_trips_losslessly(report):
         assert type(back.values[name].value) is type(fact.value)
     for a, b in zip(report.notes, back.notes):
         assert repr(a.detail) == repr(b.detail)
+
+
+def test_strict_json_writes_non_finite_numbers_as_text_and_the_rest_as_json_does():
+    import json
+    import math
+
+    from nianbao.strict_json import dumps
+
+    plain = {"a": [1, 2.5, None, "甲\u202e"], "b": {"c": (1, 2)}}
+    assert json.loads(dumps(plain)) == {"a": [1, 2.5, None, "甲\u202e"], "b": {"c": [1, 2]}}
+    assert "\\u202e" in dumps(plain)                               # a bidi override is escaped
+    odd = {"x": [math.inf, {"y": -math.inf, "z": math.nan}], "w": 1.5}
+    assert json.loads(dumps(odd)) == {"x": ["inf", {"y": "-inf", "z": "nan"}], "w": 1.5}

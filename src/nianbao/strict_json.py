@@ -36,7 +36,11 @@ def finite(obj: Any) -> Any:
 
 def dumps(obj: Any, **kwargs: Any) -> str:
     kwargs.setdefault("ensure_ascii", False)
-    return _escape_raw(json.dumps(finite(obj), allow_nan=False, **kwargs))
+    try:        # nearly always: nothing to replace, and no copy of the whole object made to find out
+        text = json.dumps(obj, allow_nan=False, **kwargs)
+    except ValueError:
+        text = json.dumps(finite(obj), allow_nan=False, **kwargs)
+    return _escape_raw(text)
 
 
 def dump(obj: Any, fh: IO[str], **kwargs: Any) -> None:

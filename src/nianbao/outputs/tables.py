@@ -406,7 +406,7 @@ class _SheetWriter:
         ws.oddHeader.center.text = title
         ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
-        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell import Cell, WriteOnlyCell
         header = []
         for _, label, _ in sheet.columns:
             cell = WriteOnlyCell(ws, value=label)
@@ -415,6 +415,19 @@ class _SheetWriter:
         ws.row_dimensions[1].height = LINE_HEIGHT + 6
         ws.append(header)
         self.styled = _StyledCells(ws, st)
+        # Every row is a list of our own cells: each placed at its column, without openpyxl's attempt
+        # to assign each cell to a spare cell's value first (an exception caught per cell: a fifth of
+        # writing a row). A row that is not all cells goes openpyxl's own way.
+        convert = ws._values_to_row
+
+        def place(values, row_idx):
+            if not all(isinstance(c, Cell) for c in values):
+                return convert(values, row_idx)
+            for column, cell in enumerate(values, 1):
+                cell.column, cell.row = column, row_idx
+            return values
+        if callable(convert):
+            ws._values_to_row = place
 
     def row(self, record: dict[str, Any]) -> None:
         from openpyxl.cell import WriteOnlyCell
