@@ -89,8 +89,11 @@ def test_tasks_entries_and_files_stream_in_order_across_pages(tmp_path):
     assert entries[2]["duplicate"] == "重复文件" and "duplicate" not in entries[0]
     assert entries[1]["source"] == "报告2"
 
-    for rel in ("reports/b.html", "letters/a.docx", "reports/a.html", "reports/b.html", "index.html"):
-        ledger.record(rel)
+    assert ledger.record("reports/b.html") == ["reports/b.html"]
+    # A report's files in one call: only those not recorded before come back, in the order given.
+    assert ledger.record("letters/a.docx", "reports/a.html", "reports/b.html", "letters/a.docx") == \
+        ["letters/a.docx", "reports/a.html"]
+    assert ledger.record("index.html") == ["index.html"] and ledger.record() == []
     assert list(ledger.files()) == ["index.html", "letters/a.docx", "reports/a.html", "reports/b.html"]
     ledger.add_previous_files(["reports/a.html", "reports/old.html", "letters/old.docx", "reports/old.html"])
     assert list(ledger.stale_files()) == ["letters/old.docx", "reports/old.html"]

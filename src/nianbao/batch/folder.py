@@ -123,10 +123,11 @@ class OutputFolder:
         # A killed run's journal is kept (appended to): its files are the tool's, to clean up later.
         self._journal = open(out / JOURNAL, "a", encoding="utf-8")
 
-    def record(self, rel: str | None) -> None:
-        """A file of this run (relative to the folder): kept by the stale clean-up, listed in the manifest."""
-        if rel and self.ledger.record(rel):
-            self._journal.write(json.dumps(rel, ensure_ascii=False) + "\n")
+    def record(self, *rels: str | None) -> None:
+        """Files of this run (relative to the folder): kept by the stale clean-up, listed in the manifest."""
+        new = self.ledger.record(*(rel for rel in rels if rel))
+        if new:
+            self._journal.write("".join(json.dumps(rel, ensure_ascii=False) + "\n" for rel in new))
             self._journal.flush()
 
     def write_bytes(self, rel: str, data: bytes) -> None:

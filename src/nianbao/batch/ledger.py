@@ -157,16 +157,11 @@ class RunLedger:
 
     def evaluated(self, seq: int) -> list[int]:
         """`seq` was evaluated: the parsed reports no task needs any more (itself, last year's)."""
-        released = []
         row = self._db.execute("SELECT previous FROM pairs WHERE seq = ?", (seq,)).fetchone()
-        for s in (seq, row[0] if row else None):
-            if s is None:
-                continue
-            self._db.execute("UPDATE users SET count = count - 1 WHERE seq = ?", (s,))
-            left = self._db.execute("SELECT count FROM users WHERE seq = ?", (s,)).fetchone()
-            if left is not None and left[0] == 0:
-                released.append(s)
-        return released
+        used = (seq,) if row is None else (seq, row[0])
+        left = dict(self._db.execute(f"UPDATE users SET count = count - 1 WHERE seq IN ({', '.join('?' * len(used))}) "
+                                     "RETURNING seq, count", used).fetchall())
+        return [s for s in used if left.get(s) == 0]
 
     def add_note(self, seq: int, note: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO notes VALUES (?, ?)", (seq, note))
@@ -186,9 +181,14 @@ class RunLedger:
             yield entry
 
     # -- files written -------------------------------------------------------------------
-    def record(self, rel: str) -> bool:
-        """Remember a file of this run; False when it was already recorded."""
-        return self._db.execute("INSERT OR IGNORE INTO files VALUES (?)", (rel,)).rowcount > 0
+    def record(self, *rels: str) -> list[str]:
+        """Remember files of this run; those not recorded before (one statement for a report's files)."""
+        if not rels:
+            return []
+        rows = self._db.execute(f"INSERT INTO files VALUES {', '.join(['(?)'] * len(rels))} "
+                                "ON CONFLICT DO NOTHING RETURNING rel", rels).fetchall()
+        new = {rel for (rel,) in rows}
+        return [rel for rel in dict.fromkeys(rels) if rel in new]
 
     def files(self) -> Iterator[str]:
         for (rel,) in self._stream("SELECT rel FROM files", "rel"):

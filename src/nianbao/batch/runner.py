@@ -149,9 +149,7 @@ def run_batch(inputs: list[str], options: BatchOptions,
                 for outcome in stream:
                     for rel, data in outcome.files.items():
                         folder.write_bytes(rel, data)
-                    folder.record(outcome.page)
-                    for rel in outcome.letter_files or (outcome.letter,):
-                        folder.record(rel)
+                    folder.record(outcome.page, *(outcome.letter_files or (outcome.letter,)))
                     if outcome.identity is not None and not options.pair:
                         ledger.add_identity(outcome.seq, outcome.identity)
                     entry = summary.add(outcome)
