@@ -156,11 +156,12 @@ class _Context:
         self.report = report
         self.previous = previous
         self._tree: dict[str, Any] | None = None
-        self._parents: set[str] | None = None   # top-level names that prefix others (`section3`)
+        self._heads: tuple[set[str], set[str]] | None = None
 
-    def tree(self) -> dict[str, Any]:
-        """Top-level names for message templates; deeper names resolve lazily (`section3.new.total`)."""
-        if self._tree is None:
+    def heads(self) -> tuple[set[str], set[str]]:
+        """The top-level names, and those of them that prefix others (`section3` of `section3.new`),
+        found in one pass over the facts."""
+        if self._heads is None:
             heads: set[str] = set()
             parents: set[str] = set()
             for name in self.facts:
@@ -168,15 +169,18 @@ class _Context:
                 heads.add(head)
                 if dot:
                     parents.add(head)
-            self._parents = parents
-            self._tree = {head: self._resolve(head) for head in heads}
+            self._heads = heads, parents
+        return self._heads
+
+    def tree(self) -> dict[str, Any]:
+        """Top-level names for message templates; deeper names resolve lazily (`section3.new.total`)."""
+        if self._tree is None:
+            self._tree = {head: self._resolve(head) for head in self.heads()[0]}
         return self._tree
 
     def _has_children(self, name: str) -> bool:
         if "." not in name:
-            if self._parents is None:
-                self.tree()
-            return name in self._parents      # type: ignore[operator]
+            return name in self.heads()[1]
         return any(k.startswith(name + ".") for k in self.facts)
 
     def _resolve(self, name: str) -> Any:

@@ -56,13 +56,15 @@ class SpoolWriter:
         return Stored(self._name, offset, len(data))
 
 
-def load(folder: str, stored: Stored) -> Any:
-    """A parsed report back from its spool file. OSError when the file or its bytes are gone."""
-    with open(os.path.join(folder, os.path.basename(stored.segment)), "rb", buffering=0) as fh:
-        fh.seek(stored.offset)
-        data = fh.read(stored.length)
-    if len(data) != stored.length:
-        raise OSError(f"spool file {stored.segment} is shorter than expected")
+def load(folder: str, stored: tuple[str, int, int]) -> Any:
+    """A parsed report back from its spool file (`stored`: a `Stored`, or the same three values as they
+    come back from the ledger). OSError when the file or its bytes are gone."""
+    segment, offset, length = stored
+    with open(os.path.join(folder, os.path.basename(segment)), "rb", buffering=0) as fh:
+        fh.seek(offset)
+        data = fh.read(length)
+    if len(data) != length:
+        raise OSError(f"spool file {segment} is shorter than expected")
     return pickle.loads(data)
 
 

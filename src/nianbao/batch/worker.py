@@ -223,18 +223,18 @@ def read_phase(task: ReadTask, settings: WorkSettings, cache_dir: str) -> ReadOu
         writer = _SPOOLS.get(cache_dir)
         if writer is None:
             writer = _SPOOLS[cache_dir] = SpoolWriter(cache_dir)
-        return ReadOutcome(task.seq, identity, stored=tuple(writer.put(report)))
+        return ReadOutcome(task.seq, identity, stored=writer.put(report))
     outcome = _guarded(task, settings, work)
     return outcome if isinstance(outcome, ReadOutcome) else ReadOutcome(task.seq, None, outcome)
 
 
 def evaluate_phase(task: EvalTask, settings: WorkSettings, cache_dir: str, identity: Identity) -> ReportOutcome:
-    from .spool import Stored, load as load_stored
+    from .spool import load as load_stored
 
     def load(stored):
         if stored is None:
             raise OSError("no stored copy")
-        return load_stored(cache_dir, Stored(*stored))
+        return load_stored(cache_dir, stored)
 
     def work() -> ReportOutcome:
         report = load(task.stored)

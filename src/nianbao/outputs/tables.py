@@ -382,6 +382,7 @@ class _SheetWriter:
     """One sheet: page set-up, column widths and header when made, then a row per record."""
 
     def __init__(self, ws, sheet: _Sheet, st: _Styles, title: str, colour_key: str):
+        from openpyxl.cell import Cell, WriteOnlyCell
         from openpyxl.utils import get_column_letter
 
         from .xlsx_links import LinkSpool
@@ -406,7 +407,6 @@ class _SheetWriter:
         ws.oddHeader.center.text = title
         ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
-        from openpyxl.cell import Cell, WriteOnlyCell
         header = []
         for _, label, _ in sheet.columns:
             cell = WriteOnlyCell(ws, value=label)
@@ -417,8 +417,9 @@ class _SheetWriter:
         self.styled = _StyledCells(ws, st)
         # Every row is a list of our own cells: each placed at its column, without openpyxl's attempt
         # to assign each cell to a spare cell's value first (an exception caught per cell: a fifth of
-        # writing a row). A row that is not all cells goes openpyxl's own way.
-        convert = ws._values_to_row
+        # writing a row). A row that is not all cells goes openpyxl's own way; an openpyxl without this
+        # private step writes every row its own way.
+        convert = getattr(ws, "_values_to_row", None)
 
         def place(values, row_idx):
             if not all(isinstance(c, Cell) for c in values):
@@ -426,7 +427,7 @@ class _SheetWriter:
             for column, cell in enumerate(values, 1):
                 cell.column, cell.row = column, row_idx
             return values
-        if callable(convert):
+        if convert is not None:
             ws._values_to_row = place
 
     def row(self, record: dict[str, Any]) -> None:
