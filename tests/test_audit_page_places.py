@@ -122,3 +122,26 @@ def test_copied_sentences_are_quoted_whole_in_the_evidence(hongze):
     values = [td.text() for td in article_of(dom, number).find_all("td", cls="v")]
     assert values == [e.value for e in finding.evidence]
     assert not any("该部分全文" in v for v in values)
+
+
+def test_report_text_in_the_comparison_is_shown_never_run(tmp_path, pack):
+    """Markup in either year's text (a web page converted carelessly, or a hostile file) is shown as
+    text in the side-by-side rows; the marks of what changed are the page's own <ins>/<del> only."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    line = "但仍存在政策解读形式单一、基层公开标准化水平不高等问题。"
+    sentence = "下一步将<script>alert(1)</script>在官网<ins>专栏</ins>发布解读材料&图解，年内完成全面更新。"
+    this_year = tmp_path / "2024.txt"
+    last_year = tmp_path / "2023.txt"
+    this_year.write_text(text.replace(line, line + sentence), encoding="utf-8")
+    last_year.write_text(text.replace("2024", "2023").replace(line, line + sentence.replace("全面", "初步")),
+                         encoding="utf-8")
+    current = read_report(str(this_year), template="gov-2021")
+    previous = read_report(str(last_year), template="gov-2021")
+    dom = parse(render_report_html(check_report(current, pack, previous), pack, CHECKED_AT))
+    part = dom.by_id("compare-5")
+    assert part is not None and not part.find_all("script")
+    row = next(r for r in part.find_all("tr", cls="cmp-same") if "alert(1)" in r.text())
+    left, right = row.find_all("td")
+    assert "<script>alert(1)</script>在官网<ins>专栏</ins>发布解读材料&图解" in left.text()
+    assert [n.text() for n in left.find_all("ins")] == ["全面"]
+    assert [n.text() for n in right.find_all("del")] == ["初步"]

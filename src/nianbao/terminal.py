@@ -9,6 +9,7 @@ visibly instead (``\\x1b``, ``\\u202e``); line breaks and tabs stay.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # C0 controls but \t and \n, DEL, C1 controls (U+009B is a one-character CSI),
 # bidirectional embeddings, overrides and isolates, line/paragraph separators.
@@ -38,3 +39,28 @@ def shown_error(exc) -> str:
     """A NianbaoError for stderr: the path on the same line whatever it holds; a pack error's
     source line and caret (the message's own line breaks) kept."""
     return f"{safe_line(exc.path)}: {safe(exc.message)}"
+
+
+class _Widths(dict):
+    """Character code -> the character once (narrow) or twice (east-Asian wide or full-width), filled
+    as characters are first seen: str.translate then measures a text in C, not a Python loop. A text
+    of every code point (hostile) fills it only up to _MAX_KEPT characters."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        value = ch * 2 if unicodedata.east_asian_width(ch) in ("W", "F") else ch
+        if len(self) < _MAX_KEPT:
+            self[code] = value
+        return value
+
+
+_MAX_KEPT = 30_000          # the CJK characters of real text are a few thousand
+
+
+_WIDTHS = _Widths()
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a monospaced display (a terminal; a spreadsheet's width units):
+    east-Asian wide and full-width characters count two, every other character one."""
+    return len(text) if text.isascii() else len(text.translate(_WIDTHS))

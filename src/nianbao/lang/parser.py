@@ -8,9 +8,10 @@ came from and shows the offending line with a caret under the position.
 from __future__ import annotations
 
 import threading
-import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
+
+from ..terminal import display_width
 
 if TYPE_CHECKING:       # lark is imported only when an expression is parsed (a warm start never does)
     import lark
@@ -57,16 +58,11 @@ class RuleError(ValueError):
         line = self.source_line.replace("\t", " ")
         shown = prefix + line
         upto = prefix + line[: self.source_col - 1]
-        return f"{head}\n{shown}\n{' ' * _display_width(upto)}^"
+        return f"{head}\n{shown}\n{' ' * display_width(upto)}^"
 
     def __reduce__(self):  # keep pickling (multiprocessing) working with the extra fields
         return (RuleError, (self.message, self.file, self.line, self.col,
                             self.source_line, self.source_col, self.label))
-
-
-def _display_width(text: str) -> int:
-    """Terminal columns taken by `text`: CJK and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 class Origin:

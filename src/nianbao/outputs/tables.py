@@ -26,11 +26,11 @@ import json
 import math
 import re
 import tempfile
-import unicodedata
 from pathlib import Path, PurePath
 from typing import Any, Iterable
 
 from ..atomic import atomic_open, atomic_path
+from ..terminal import display_width   # Excel width units count alike: a digit 1, a CJK character 2
 from ..words import cn_date
 from ..findings import CATEGORY_CN, LEVEL_CN, SEVERITY_CN
 
@@ -197,14 +197,6 @@ class CsvWriter:
 
 # ---------------------------------------------------------------------------
 # XLSX
-def display_width(text: str) -> float:
-    """Width of a line in Excel width units (a digit of the default font is 1; a CJK character about 2)."""
-    width = 0.0
-    for ch in text:
-        width += 2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.0
-    return width
-
-
 def wrapped_lines(text: str, width: float) -> int:
     """How many lines `text` takes in a wrapping column `width` units wide."""
     usable = max(width - 1.2, 2.2)
