@@ -94,3 +94,26 @@ def test_a_remote_worker_writes_pages_itself_only_where_it_sees_the_run_folder(t
     else:
         assert written == [] and sorted(outcome.files) == sorted([outcome.page, *outcome.letter_files])
         assert "审核结果" in outcome.files[outcome.page].decode("utf-8")
+
+
+def test_a_parsed_report_waits_in_the_cluster_as_bytes_and_each_evaluation_gets_its_own_copy(tmp_path):
+    """Phase 1's value held by the cluster is the pickled report (a quarter of its size as objects, and
+    nothing for a worker's collector to walk); evaluating it, as itself or as next year's previous
+    report, twice over, gives the same findings each time."""
+    import pickle
+
+    from nianbao.batch import worker
+    from nianbao.batch.tasks import EvalTask, ReadTask, WorkSettings
+
+    settings = WorkSettings(out_dir=str(tmp_path / "out"))
+    this_year = ReadTask(0, str(REPO / "examples" / "sample-report.txt"), "this")
+    last_year = ReadTask(1, str(REPO / "examples" / "sample-report.txt"), "last")
+    parsed, previous = worker.parse_remote(this_year, settings), worker.parse_remote(last_year, settings)
+    assert isinstance(parsed.report, bytes) and parsed.outcome.identity.year == 2024
+    kept = parsed.report
+    task = EvalTask(this_year, last_year, previous.outcome.identity.template)
+    first = worker.evaluate_remote(task, settings, parsed, previous)
+    again = worker.evaluate_remote(task, settings, parsed, previous)
+    assert parsed.report == kept and first.report["findings"] == again.report["findings"]
+    assert first.report["previous"] and first.report["findings"]
+    assert worker.outcome_of(pickle.loads(pickle.dumps(parsed))).identity == parsed.outcome.identity

@@ -268,14 +268,21 @@ def check_phase(task: ReadTask, settings: WorkSettings) -> ReportOutcome:
 # Dask workers: the parsed report stays in the cluster's memory as a future's value
 @dataclasses.dataclass
 class Parsed:
+    """Phase 1's value in the cluster. The report is kept pickled: each evaluation that uses it (its own,
+    and next year's when paired) loads a fresh copy without first copying the shared one, the cluster
+    holds one bytes object per report instead of its thousands of objects (which each worker's
+    collector would walk again and again), and a move to another worker sends the bytes as they are."""
     outcome: ReadOutcome
-    report: Any = None
+    report: bytes | None = None
+
+    def load(self) -> Any:
+        return pickle.loads(self.report) if self.report is not None else None
 
 
 def parse_remote(task: ReadTask, settings: WorkSettings) -> Parsed:
     def work() -> Parsed:
         report, identity = _read(task, settings)
-        return Parsed(ReadOutcome(task.seq, identity), report)
+        return Parsed(ReadOutcome(task.seq, identity), pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
     parsed = _guarded(task, settings, work)
     return parsed if isinstance(parsed, Parsed) else Parsed(ReadOutcome(task.seq, None, parsed))
 
@@ -286,12 +293,12 @@ def outcome_of(parsed: Parsed) -> ReadOutcome:
 
 def evaluate_remote(task: EvalTask, settings: WorkSettings, parsed: Parsed, previous: Parsed | None) -> ReportOutcome:
     def work() -> ReportOutcome:
-        report = pickle.loads(pickle.dumps(parsed.report))     # evaluation may annotate; keep the shared copy clean
+        report = parsed.load()              # a copy of its own: evaluation may annotate it
         prev = None
         if task.previous is not None and previous is not None and previous.report is not None:
             template = _checker(settings.pack).pack_for(report).template.version
             if task.previous_template == template:
-                prev = pickle.loads(pickle.dumps(previous.report))
+                prev = previous.load()
             elif task.previous.data is None:
                 prev = task.previous.source           # the Checker reads it with this year's template
             else:
