@@ -287,10 +287,6 @@ def parse_remote(task: ReadTask, settings: WorkSettings) -> Parsed:
     return parsed if isinstance(parsed, Parsed) else Parsed(ReadOutcome(task.seq, None, parsed))
 
 
-def outcome_of(parsed: Parsed) -> ReadOutcome:
-    return parsed.outcome
-
-
 def evaluate_remote(task: EvalTask, settings: WorkSettings, parsed: Parsed, previous: Parsed | None) -> ReportOutcome:
     def work() -> ReportOutcome:
         report = parsed.load()              # a copy of its own: evaluation may annotate it

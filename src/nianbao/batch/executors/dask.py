@@ -3,10 +3,12 @@
 Workers on other machines read each input from the same path (a shared
 folder mounted alike everywhere) or, with `--ship-bytes`, from the bytes the
 parent sends with the task. A parsed report stays in the cluster's memory
-(the value of its phase-1 future) until every phase-2 task that needs it
-has run; only compact identities and results travel back. A worker that sees
-the output folder (the same machine, or a shared mount at the same path: it
-looks for this run's probe file there) writes pages and letters into it itself;
+(the value of its phase-1 future, pickled) until every phase-2 task that needs
+it has run; the parent gets that value once to learn the report's identity
+(the pickled report is not unpickled there) and each report's compact result.
+A worker that sees the output folder (the same machine, or a shared mount at
+the same path: it looks for this run's probe file there) writes pages and
+letters into it itself;
 elsewhere they travel back as bytes and the parent writes them, so the output
 folder need not be shared. A worker that dies is retried by Dask on another worker;
 a task that has killed several workers becomes the file's unreadable result.
@@ -70,17 +72,20 @@ class DaskExecutor(Executor):
         return ReadTask(task.seq, task.source, task.name, data)
 
     def read(self, tasks: Iterable[ReadTask]) -> Iterator[ReadOutcome]:
+        # The parsed value itself comes back (its report is bytes, ~23 KiB, left unpickled here) and also
+        # stays in the cluster for phase 2: fetching it costs less than a second task per file to
+        # extract its identity (each Dask task costs several ms of scheduler, worker and client time).
         def submit(task: ReadTask):
             parsed = self.client.submit(worker.parse_remote, self._shipped(task), self.settings, pure=False)
             self._parsed[task.seq] = parsed
-            return self.client.submit(worker.outcome_of, parsed, pure=False)
+            return parsed
 
         def outcome(task: ReadTask, future) -> ReadOutcome:
             reason = self._failure(future)
             if reason:
                 self._parsed.pop(task.seq, None)
                 return failed_read(task, self.settings, reason)
-            result = future.result()
+            result = future.result().outcome
             if result.failed is not None:
                 self._parsed.pop(task.seq, None)
             return result
