@@ -117,3 +117,56 @@ def test_a_parsed_report_waits_in_the_cluster_as_bytes_and_each_evaluation_gets_
     assert parsed.report == kept and first.report["findings"] == again.report["findings"]
     assert first.report["previous"] and first.report["findings"]
     assert pickle.loads(pickle.dumps(parsed)).outcome.identity == parsed.outcome.identity   # what the parent gets
+
+
+class _DieOnFile(distributed.WorkerPlugin):
+    """A Dask worker plugin (installed on every worker, restarted ones included) under which reading a
+    file whose path holds `marker` ends the worker process at once, as a crash or the OOM killer would."""
+
+    name = "nianbao-test-die-on-file"
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def setup(self, worker):
+        import os
+
+        from nianbao.batch import worker as batch_worker
+
+        original, marker = batch_worker._read, self.marker
+
+        def read(task, settings, template=None):
+            if marker in task.source:
+                os._exit(70)
+            return original(task, settings, template)
+        batch_worker._read = read
+
+
+def test_a_file_that_kills_its_dask_workers_is_one_unreadable_result_and_the_run_goes_on(tmp_path, capsys):
+    """Dask retries a task whose worker died on another worker; a file that has killed as many workers
+    as the scheduler allows is that file's result (“处理该文件的进程意外退出”), the other files are
+    checked as usual and the run ends normally."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    from nianbao.batch import WORKER_DIED
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    sample = REPO / "examples" / "sample-report.txt"
+    shutil.copy(sample, folder / "sample.txt")
+    shutil.copy(sample, folder / "crash-me.txt")
+    out = tmp_path / "out"
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                          silence_logs=50) as local, Client(local) as client:
+            client.register_plugin(_DieOnFile("crash-me"))
+            status = main(["check", str(folder), "--out", str(out), "--scheduler", local.scheduler_address])
+    capsys.readouterr()
+    assert status == 1
+    reports = _findings(out)["reports"]
+    crashed, fine = reports[str(folder / "crash-me.txt")], reports[str(folder / "sample.txt")]
+    assert [f["category"] for f in crashed["findings"]] == ["parse.unreadable"]
+    assert WORKER_DIED in crashed["findings"][0]["message"]
+    assert len(fine["findings"]) == 4 and fine["meta"]["year"] == 2024
+    assert (out / "index.html").exists() and not (out / ".nianbao-work").exists()
