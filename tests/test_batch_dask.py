@@ -44,19 +44,23 @@ def _findings(out: Path) -> dict:
             "duplicates": data["duplicates"]}
 
 
-@pytest.mark.parametrize("ship", [False, True], ids=["shared-path", "ship-bytes"])
-def test_dask_backend_gives_the_findings_of_a_local_run(cluster, corpus, tmp_path, capsys, ship):
+@pytest.mark.parametrize("ship,pairing", [(False, True), (True, True), (False, False)],
+                         ids=["shared-path", "ship-bytes", "no-pairing"])
+def test_dask_backend_gives_the_findings_of_a_local_run(cluster, corpus, tmp_path, capsys, ship, pairing):
     local, remote = tmp_path / "local", tmp_path / "dask"
-    assert main(["check", str(corpus), "--out", str(local), "--jobs", "2"]) == 1
-    args = ["check", str(corpus), "--out", str(remote), "--scheduler", cluster] + (["--ship-bytes"] if ship else [])
+    extra = [] if pairing else ["--no-pairing"]
+    assert main(["check", str(corpus), "--out", str(local), "--jobs", "2"] + extra) == 1
+    args = (["check", str(corpus), "--out", str(remote), "--scheduler", cluster] + (["--ship-bytes"] if ship else [])
+            + extra)
     assert main(args) == 1
     a, b = _findings(local), _findings(remote)
     assert set(a["reports"]) == set(b["reports"]) and len(a["reports"]) >= 8
     for source, report in a["reports"].items():
         assert b["reports"][source] == report, source
     assert a["not_checked"] == b["not_checked"] and a["duplicates"] == b["duplicates"]
-    # Cross-year pairing happened on the cluster too.
-    assert any(r.get("previous") for r in b["reports"].values())
+    # Cross-year pairing happened on the cluster too (and not at all without it).
+    assert any(r.get("previous") for r in b["reports"].values()) == pairing
+    assert not (remote / ".nianbao-work").exists()          # the command's spool went with the run
     # Pages and letters came back from the workers into the same outputs.
     for kind in ("reports", "letters"):
         assert sorted(p.name for p in (local / kind).iterdir()) == sorted(p.name for p in (remote / kind).iterdir())
@@ -96,27 +100,26 @@ def test_a_remote_worker_writes_pages_itself_only_where_it_sees_the_run_folder(t
         assert "审核结果" in outcome.files[outcome.page].decode("utf-8")
 
 
-def test_a_parsed_report_waits_in_the_cluster_as_bytes_and_each_evaluation_gets_its_own_copy(tmp_path):
-    """Phase 1's value held by the cluster is the pickled report (a quarter of its size as objects, and
-    nothing for a worker's collector to walk); evaluating it, as itself or as next year's previous
-    report, twice over, gives the same findings each time."""
-    import pickle
-
+def test_a_parsed_report_travels_pickled_and_each_evaluation_unpickles_its_own_copy(tmp_path):
+    """Phase 1 on a Dask worker answers with the report pickled (the command stores the bytes as they
+    are); a phase-2 task brings them along, as this year's report and as next year's previous one, and
+    evaluating the same bytes twice gives the same findings. Without them the worker reads the file."""
     from nianbao.batch import worker
     from nianbao.batch.tasks import EvalTask, ReadTask, WorkSettings
 
     settings = WorkSettings(out_dir=str(tmp_path / "out"))
     this_year = ReadTask(0, str(REPO / "examples" / "sample-report.txt"), "this")
     last_year = ReadTask(1, str(REPO / "examples" / "sample-report.txt"), "last")
-    parsed, previous = worker.parse_remote(this_year, settings), worker.parse_remote(last_year, settings)
+    parsed, previous = worker.parse_many((this_year, last_year), settings)
     assert isinstance(parsed.report, bytes) and parsed.outcome.identity.year == 2024
-    kept = parsed.report
-    task = EvalTask(this_year, last_year, previous.outcome.identity.template)
-    first = worker.evaluate_remote(task, settings, parsed, previous)
-    again = worker.evaluate_remote(task, settings, parsed, previous)
-    assert parsed.report == kept and first.report["findings"] == again.report["findings"]
-    assert first.report["previous"] and first.report["findings"]
-    assert pickle.loads(pickle.dumps(parsed)).outcome.identity == parsed.outcome.identity   # what the parent gets
+    identity = parsed.outcome.identity
+    task = EvalTask(this_year, last_year, previous.outcome.identity.template, stored=("spool", 0, 1),
+                    previous_stored=("spool", 1, 1))
+    first, again = worker.evaluate_many(((task, parsed.report, previous.report, identity),) * 2, settings)
+    assert first.report["findings"] == again.report["findings"] and first.report["previous"]
+    reread = worker.evaluate_shipped(EvalTask(this_year), settings, None, None, identity)
+    alone = worker.evaluate_shipped(EvalTask(this_year), settings, parsed.report, None, identity)
+    assert reread.report["findings"] == alone.report["findings"] and not alone.report.get("previous")
 
 
 class _DieOnFile(distributed.WorkerPlugin):

@@ -10,6 +10,8 @@ appends its reports to a spool file of its own and answers with where it put
 each one (`Stored`: file name, offset, length); any worker reads one back with
 one seek and one read. A spool file is deleted once every report in it has
 been evaluated (`SpoolFiles`, kept by the parent), or with the run's folder.
+On Dask the command keeps the spool: workers send each parsed report back
+pickled, and phase-2 tasks carry it (and last year's) to whichever worker runs them.
 """
 from __future__ import annotations
 
@@ -37,7 +39,10 @@ class SpoolWriter:
         self._name = ""
 
     def put(self, report: Any) -> Stored:
-        data = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
+        return self.put_bytes(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def put_bytes(self, data: bytes) -> Stored:
+        """A report already pickled (a Dask worker's, kept by the command)."""
         # A forked child opens a file of its own; so does a writer whose file was deleted under it
         # (its run's folder removed): bytes written to an unlinked file could never be read back.
         if self._fd is None or self._pid != os.getpid() or os.fstat(self._fd).st_nlink == 0:
@@ -59,13 +64,18 @@ class SpoolWriter:
 def load(folder: str, stored: tuple[str, int, int]) -> Any:
     """A parsed report back from its spool file (`stored`: a `Stored`, or the same three values as they
     come back from the ledger). OSError when the file or its bytes are gone."""
+    return pickle.loads(load_bytes(folder, stored))
+
+
+def load_bytes(folder: str, stored: tuple[str, int, int]) -> bytes:
+    """The pickled report as stored (what a Dask task carries to its worker)."""
     segment, offset, length = stored
     with open(os.path.join(folder, os.path.basename(segment)), "rb", buffering=0) as fh:
         fh.seek(offset)
         data = fh.read(length)
     if len(data) != length:
         raise OSError(f"spool file {segment} is shorter than expected")
-    return pickle.loads(data)
+    return data
 
 
 class SpoolFiles:

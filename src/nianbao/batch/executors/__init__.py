@@ -11,6 +11,6 @@ def make_executor(settings, *, jobs: int, cache_dir: str, timeout: float | None,
     """Local processes, or the Dask cluster at `scheduler` (imported only when asked for)."""
     if scheduler:
         from .dask import DaskExecutor
-        return DaskExecutor(settings, scheduler, ship_bytes=ship_bytes)
+        return DaskExecutor(settings, scheduler, cache_dir, ship_bytes=ship_bytes)
     from .local import LocalExecutor
     return LocalExecutor(settings, jobs, cache_dir, timeout=timeout, memory_mb=memory_mb)

@@ -2,32 +2,53 @@
 
 Workers on other machines read each input from the same path (a shared
 folder mounted alike everywhere) or, with `--ship-bytes`, from the bytes the
-parent sends with the task. A parsed report stays in the cluster's memory
-(the value of its phase-1 future, pickled) until every phase-2 task that needs
-it has run; the parent gets that value once to learn the report's identity
-(the pickled report is not unpickled there) and each report's compact result.
-A worker that sees the output folder (the same machine, or a shared mount at
-the same path: it looks for this run's probe file there) writes pages and
-letters into it itself;
-elsewhere they travel back as bytes and the parent writes them, so the output
-folder need not be shared. A worker that dies is retried by Dask on another worker;
-a task that has killed several workers becomes the file's unreadable result.
+parent sends with the task. Each Dask task handles a few files (`CHUNK`): a
+task costs several milliseconds of scheduler, worker and command time, a
+fifth of a text report's own. A worker sends each parsed report back pickled;
+the command appends the bytes to its spool file in the run's private folder
+(spool.py, as local workers do) and each phase-2 task carries its reports (this
+year's and last year's) to whichever worker runs it, so the cluster keeps
+nothing between the phases and any worker can take any task. A worker that
+sees the output folder (the same machine, or a shared mount at the same path:
+it looks for this run's probe file there) writes pages and letters into it
+itself; elsewhere they travel back as bytes and the parent writes them, so the
+output folder need not be shared. A worker that dies is retried by Dask on
+another worker; when a task has killed several workers its files are tried one
+by one, and the file that kills its worker becomes that file's unreadable result.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from ...errors import NianbaoError
+from ..spool import SpoolFiles, SpoolWriter, load_bytes
 from ..tasks import WORKER_DIED, EvalTask, Identity, ReadOutcome, ReadTask, ReportOutcome, WorkSettings
 from .. import worker
 from .base import Executor, failed_check, failed_read, stream
+
+CHUNK = 4            # files a Dask task
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[tuple[T, ...]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield tuple(chunk)
+            chunk = []
+    if chunk:
+        yield tuple(chunk)
 
 
 class DaskExecutor(Executor):
     writes_outputs = False
 
-    def __init__(self, settings: WorkSettings, address: str, ship_bytes: bool = False, window: int | None = None):
+    def __init__(self, settings: WorkSettings, address: str, cache_dir: str, ship_bytes: bool = False,
+                 window: int | None = None, chunk: int = CHUNK):
         super().__init__(settings)
         try:
             from distributed import Client
@@ -37,10 +58,11 @@ class DaskExecutor(Executor):
             self.client = Client(address, timeout="15s", set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise NianbaoError(address, f"无法连接 Dask 调度器（{exc.__class__.__name__}），请确认地址和端口") from None
-        self.ship_bytes = ship_bytes
+        self.ship_bytes, self.cache_dir, self.chunk = ship_bytes, cache_dir, max(1, chunk)
         workers = max(1, sum(self.client.nthreads().values()))
-        self.window = window or workers * 4
-        self._parsed: dict[int, object] = {}
+        self.window = window or workers * 2            # tasks in flight: one running, one waiting a worker
+        self._spool = SpoolWriter(cache_dir)           # phase 1's parsed reports, kept by the command
+        self._spools = SpoolFiles(cache_dir)
         self._closed = False
 
     def _wait(self, futures: set) -> tuple[set, set]:
@@ -62,6 +84,32 @@ class DaskExecutor(Executor):
             return f"{WORKER_DIED}（{type(exc).__name__}）"
         return None
 
+    def _run(self, items: Iterable[T], fn: Callable, args_of: Callable, done: Callable[[T, object], R],
+             failed: Callable[[T, str], R]) -> Iterator[R]:
+        """`fn(chunk of args, settings)` over chunks of `items`, a result per item as each chunk finishes.
+        A chunk whose task failed (its workers died more often than the scheduler allows) runs again one
+        item a task, one after the other, so that only the file that kills its worker fails (Dask counts
+        a death against every task waiting on that worker, so the retries are not run side by side)."""
+        def submit(chunk: tuple[T, ...]):
+            return self.client.submit(fn, tuple(args_of(item) for item in chunk), self.settings, pure=False)
+
+        def outcome(chunk: tuple[T, ...], future) -> list[R]:
+            reason = self._failure(future)
+            if reason is None:
+                return [done(item, value) for item, value in zip(chunk, future.result())]
+            if len(chunk) == 1:
+                return [failed(chunk[0], reason)]
+            return [result for item in chunk for result in outcome((item,), self._settled(submit((item,))))]
+
+        for results in stream(_chunks(items, self.chunk), submit, self._wait, outcome, self.window):
+            yield from results
+
+    def _settled(self, future):
+        from distributed import wait
+        with self.client.as_current():
+            wait([future])
+        return future
+
     def _shipped(self, task: ReadTask) -> ReadTask:
         if not self.ship_bytes:
             return task
@@ -71,52 +119,44 @@ class DaskExecutor(Executor):
             return task        # the worker names the problem (missing, no permission)
         return ReadTask(task.seq, task.source, task.name, data)
 
-    def read(self, tasks: Iterable[ReadTask]) -> Iterator[ReadOutcome]:
-        # The parsed value itself comes back (its report is bytes, ~23 KiB, left unpickled here) and also
-        # stays in the cluster for phase 2: fetching it costs less than a second task per file to
-        # extract its identity (each Dask task costs several ms of scheduler, worker and client time).
-        def submit(task: ReadTask):
-            parsed = self.client.submit(worker.parse_remote, self._shipped(task), self.settings, pure=False)
-            self._parsed[task.seq] = parsed
-            return parsed
+    def _kept(self, task: ReadTask, parsed: worker.Parsed) -> ReadOutcome:
+        """Phase 1's answer, its pickled report appended to the command's spool file."""
+        if parsed.outcome.failed is not None or parsed.report is None:
+            return parsed.outcome
+        stored = self._spool.put_bytes(parsed.report)
+        self._spools.stored(stored)
+        return dataclasses.replace(parsed.outcome, stored=tuple(stored))
 
-        def outcome(task: ReadTask, future) -> ReadOutcome:
-            reason = self._failure(future)
-            if reason:
-                self._parsed.pop(task.seq, None)
-                return failed_read(task, self.settings, reason)
-            result = future.result().outcome
-            if result.failed is not None:
-                self._parsed.pop(task.seq, None)
-            return result
-        return stream(tasks, submit, self._wait, outcome, self.window)
+    def _brought(self, item: tuple[EvalTask, Identity]) -> tuple:
+        """A phase-2 task's own parsed report and last year's, as the worker will unpickle them."""
+        task, identity = item
+
+        def load(stored):
+            if stored is None:
+                return None
+            try:
+                return load_bytes(self.cache_dir, stored)
+            except OSError:
+                return None         # gone: the worker reads the file again
+        return task, load(task.stored), load(task.previous_stored) if task.previous is not None else None, identity
+
+    def read(self, tasks: Iterable[ReadTask]) -> Iterator[ReadOutcome]:
+        yield from self._run(tasks, worker.parse_many, self._shipped, self._kept,
+                             lambda task, reason: failed_read(task, self.settings, reason))
+        self._spools.written()
 
     def evaluate(self, tasks: Iterable[tuple[EvalTask, Identity]]) -> Iterator[ReportOutcome]:
-        def submit(item):
-            task, _ = item
-            previous = self._parsed.get(task.previous.seq) if task.previous is not None else None
-            return self.client.submit(worker.evaluate_remote, task, self.settings, self._parsed[task.read.seq],
-                                      previous, pure=False)
-
-        def outcome(item, future) -> ReportOutcome:
-            reason = self._failure(future)
-            return failed_check(item[0].read, self.settings, reason) if reason else future.result()
-        return stream(tasks, submit, self._wait, outcome, self.window)
+        return self._run(tasks, worker.evaluate_many, self._brought, lambda item, outcome: outcome,
+                         lambda item, reason: failed_check(item[0].read, self.settings, reason))
 
     def check(self, tasks: Iterable[ReadTask]) -> Iterator[ReportOutcome]:
-        def submit(task: ReadTask):
-            return self.client.submit(worker.check_phase, self._shipped(task), self.settings, pure=False)
-
-        def outcome(task: ReadTask, future) -> ReportOutcome:
-            reason = self._failure(future)
-            return failed_check(task, self.settings, reason) if reason else future.result()
-        return stream(tasks, submit, self._wait, outcome, self.window)
+        return self._run(tasks, worker.check_many, self._shipped, lambda task, outcome: outcome,
+                         lambda task, reason: failed_check(task, self.settings, reason))
 
     def release(self, seq: int, stored: tuple[str, int, int] | None = None) -> None:
-        self._parsed.pop(seq, None)      # the last reference: Dask frees the parsed report
+        self._spools.release(stored)
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._parsed.clear()
             self.client.close()
