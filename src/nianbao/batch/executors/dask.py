@@ -51,9 +51,14 @@ class DaskExecutor(Executor):
                  window: int | None = None, chunk: int = CHUNK):
         super().__init__(settings)
         try:
+            import dask
             from distributed import Client
         except ImportError:
             raise NianbaoError(address, "使用 --scheduler 需要安装 Dask 分布式组件：pip install 'nianbao[dask]'") from None
+        # The client keeps a copy of its last messages to the scheduler for debugging (1,000 by default):
+        # here each message is a task carrying parsed reports (or, with --ship-bytes, a whole input
+        # file), so those copies would grow the command by tens of KiB a report up to that count.
+        dask.config.set({"distributed.admin.low-level-log-length": 0})
         try:
             self.client = Client(address, timeout="15s", set_as_default=False)
         except (OSError, TimeoutError) as exc:
@@ -85,13 +90,18 @@ class DaskExecutor(Executor):
         return None
 
     def _run(self, items: Iterable[T], fn: Callable, args_of: Callable, done: Callable[[T, object], R],
-             failed: Callable[[T, str], R]) -> Iterator[R]:
+             failed: Callable[[T, str], R], carries_data: bool) -> Iterator[R]:
         """`fn(chunk of args, settings)` over chunks of `items`, a result per item as each chunk finishes.
         A chunk whose task failed (its workers died more often than the scheduler allows) runs again one
         item a task, one after the other, so that only the file that kills its worker fails (Dask counts
         a death against every task waiting on that worker, so the retries are not run side by side)."""
         def submit(chunk: tuple[T, ...]):
-            return self.client.submit(fn, tuple(args_of(item) for item in chunk), self.settings, pure=False)
+            args = tuple(args_of(item) for item in chunk)
+            if carries_data:
+                # Parsed reports (or shipped files) go to a worker directly, not through the scheduler,
+                # which would keep a copy of each message it forwards (its debugging log of 1,000).
+                [args] = self.client.scatter([args], hash=False)
+            return self.client.submit(fn, args, self.settings, pure=False)
 
         def outcome(chunk: tuple[T, ...], future) -> list[R]:
             reason = self._failure(future)
@@ -142,16 +152,16 @@ class DaskExecutor(Executor):
 
     def read(self, tasks: Iterable[ReadTask]) -> Iterator[ReadOutcome]:
         yield from self._run(tasks, worker.parse_many, self._shipped, self._kept,
-                             lambda task, reason: failed_read(task, self.settings, reason))
+                             lambda task, reason: failed_read(task, self.settings, reason), self.ship_bytes)
         self._spools.written()
 
     def evaluate(self, tasks: Iterable[tuple[EvalTask, Identity]]) -> Iterator[ReportOutcome]:
         return self._run(tasks, worker.evaluate_many, self._brought, lambda item, outcome: outcome,
-                         lambda item, reason: failed_check(item[0].read, self.settings, reason))
+                         lambda item, reason: failed_check(item[0].read, self.settings, reason), True)
 
     def check(self, tasks: Iterable[ReadTask]) -> Iterator[ReportOutcome]:
         return self._run(tasks, worker.check_many, self._shipped, lambda task, outcome: outcome,
-                         lambda task, reason: failed_check(task, self.settings, reason))
+                         lambda task, reason: failed_check(task, self.settings, reason), self.ship_bytes)
 
     def release(self, seq: int, stored: tuple[str, int, int] | None = None) -> None:
         self._spools.release(stored)
