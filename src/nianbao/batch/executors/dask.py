@@ -98,8 +98,9 @@ class DaskExecutor(Executor):
         def submit(chunk: tuple[T, ...]):
             args = tuple(args_of(item) for item in chunk)
             if carries_data:
-                # Parsed reports (or shipped files) go to a worker directly, not through the scheduler,
-                # which would keep a copy of each message it forwards (its debugging log of 1,000).
+                # Parsed reports (or shipped files) are handed to a worker with `scatter`, not as task
+                # arguments: the scheduler keeps a copy of the last 1,000 task messages it sends to
+                # each worker (a debugging log), which grew it by the reports of as many tasks.
                 [args] = self.client.scatter([args], hash=False)
             return self.client.submit(fn, args, self.settings, pure=False)
 
