@@ -41,6 +41,9 @@ def shown_error(exc) -> str:
     return f"{safe_line(exc.path)}: {safe(exc.message)}"
 
 
+_MAX_KEPT = 30_000          # characters _Widths remembers; the CJK characters of real text are a few thousand
+
+
 class _Widths(dict):
     """Character code -> the character once (narrow) or twice (east-Asian wide or full-width), filled
     as characters are first seen: str.translate then measures a text in C, not a Python loop. A text
@@ -52,9 +55,6 @@ class _Widths(dict):
         if len(self) < _MAX_KEPT:
             self[code] = value
         return value
-
-
-_MAX_KEPT = 30_000          # the CJK characters of real text are a few thousand
 
 
 _WIDTHS = _Widths()

@@ -78,7 +78,7 @@ class RunLedger:
 
     # -- identities and pairing ---------------------------------------------------------
     def add_identity(self, seq: int, identity: Identity, stored: tuple[str, int, int] | None = None) -> None:
-        """A report read in phase 1; `stored`: where a local worker keeps it parsed (spool.Stored)."""
+        """A report read in phase 1; `stored`: where its parsed copy waits (spool.Stored)."""
         self._db.execute("INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (seq, identity.agency_key, identity.year, identity.template, identity.sha256,
                           identity.size, identity.mtime))

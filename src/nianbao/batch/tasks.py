@@ -65,7 +65,7 @@ class ReadOutcome:
     seq: int
     identity: Identity | None
     failed: "ReportOutcome | None" = None   # set when the file could not be read: nothing to evaluate
-    stored: tuple[str, int, int] | None = None   # local workers: where the parsed report waits (spool.Stored)
+    stored: tuple[str, int, int] | None = None   # where the parsed report waits (spool.Stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ class EvalTask:
     read: ReadTask
     previous: ReadTask | None = None
     previous_template: str | None = None     # template last year's report was parsed with
-    stored: tuple[str, int, int] | None = None            # local workers: spool.Stored of `read`
+    stored: tuple[str, int, int] | None = None            # spool.Stored of `read`
     previous_stored: tuple[str, int, int] | None = None   # … and of `previous`
 
 

@@ -6,8 +6,8 @@ per worker process. Nothing here raises for a bad file: a file that cannot
 be read becomes a result holding the pack's `parse.unreadable` finding.
 
 Phase 1 (`read_phase`) reads and parses a file once, keeps the parsed Report
-(appended to this worker's spool file in the run's private folder, or held by Dask) and answers
-with its compact `Identity`; phase 2 (`evaluate_phase`) evaluates it with
+(appended to this worker's spool file in the run's private folder; a Dask worker sends it back
+pickled for the command's spool) and answers with its compact `Identity`; phase 2 (`evaluate_phase`) evaluates it with
 last year's parsed report where the parent paired one. Without pairing,
 `check_phase` does both in one task.
 """

@@ -149,7 +149,7 @@ class DaskExecutor(Executor):
                 return load_bytes(self.cache_dir, stored)
             except OSError:
                 return None         # gone: the worker reads the file again
-        return task, load(task.stored), load(task.previous_stored) if task.previous is not None else None, identity
+        return task, load(task.stored), load(task.previous_stored), identity
 
     def read(self, tasks: Iterable[ReadTask]) -> Iterator[ReadOutcome]:
         yield from self._run(tasks, worker.parse_many, self._shipped, self._kept,
